@@ -1,0 +1,171 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"time"
+
+	"portal/internal/auth"
+	"portal/internal/config"
+	"portal/internal/fusionauth"
+	"portal/internal/session"
+	"portal/internal/web"
+)
+
+// app is a wired portal: the handler and what must be closed after it.
+type app struct {
+	handler http.Handler
+	web     *web.Server
+	store   session.Store
+}
+
+func (a *app) Close() {
+	if a.web != nil {
+		a.web.Close()
+	}
+	if a.store != nil {
+		a.store.Close()
+	}
+}
+
+// openStore opens Redis when PORTAL_REDIS_URL is set, else the SQLite file
+// in PORTAL_DATA_DIR.
+func openStore(cfg *config.Config) (session.Store, error) {
+	if cfg.RedisURL != "" {
+		st, err := session.NewRedis(cfg.RedisURL)
+		if err != nil {
+			return nil, fmt.Errorf("PORTAL_REDIS_URL: %w", err)
+		}
+		return st, nil
+	}
+	if err := ensureDir(cfg.DataDir); err != nil {
+		return nil, err
+	}
+	st, err := session.NewSQLite(filepath.Join(cfg.DataDir, "sessions.db"))
+	if err != nil {
+		return nil, fmt.Errorf("PORTAL_DATA_DIR %s: %w", cfg.DataDir, err)
+	}
+	return st, nil
+}
+
+// newApp wires configuration into a running portal. Discovery happens here,
+// so a wrong issuer stops start-up with both strings in the message.
+func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, error) {
+	hc := fusionauth.NewHTTPClient()
+	metrics := web.NewMetrics(nil)
+
+	provider, err := discover(ctx, cfg, hc)
+	if err != nil {
+		return nil, err
+	}
+	store, err := openStore(cfg)
+	if err != nil {
+		return nil, err
+	}
+	a := &app{store: store}
+	sessions := session.NewManager(session.Options{
+		Store:           store,
+		Secure:          cfg.Secure(),
+		IdleTimeout:     cfg.IdleTimeout,
+		AbsoluteTimeout: cfg.AbsoluteTimeout,
+		Logger:          log,
+	})
+
+	var fa web.FusionAuth
+	var ready func(ctx context.Context) error
+	if cfg.APIKey != "" {
+		client := fusionauth.New(cfg.FusionAuthURL, cfg.APIKey, cfg.TenantID, hc)
+		client.Observer = metrics.ObserveFusionAuth
+		fa = client
+		ready = func(ctx context.Context) error {
+			_, err := client.RetrieveApplication(ctx, cfg.ClientID)
+			return err
+		}
+	} else {
+		ready = func(ctx context.Context) error {
+			_, err := auth.New(ctx, authConfig(cfg, hc))
+			return err
+		}
+	}
+
+	issuerOrigin := ""
+	if u, err := url.Parse(cfg.Issuer); err == nil {
+		issuerOrigin = u.Scheme + "://" + u.Host
+	}
+	srv, err := web.New(web.Options{
+		Logger:         log,
+		Sessions:       sessions,
+		Auth:           provider,
+		FusionAuth:     fa,
+		ApplicationID:  cfg.ClientID,
+		FormID:         cfg.FormID,
+		FormCacheTTL:   cfg.FormCacheTTL,
+		PublicURL:      cfg.PublicURL,
+		IssuerOrigin:   issuerOrigin,
+		Secure:         cfg.Secure(),
+		TrustedProxies: cfg.TrustedProxies,
+		RateLimit:      cfg.RateLimit,
+		Brand: web.Brand{
+			AppName: cfg.AppName, LogoURL: cfg.LogoURL, PrimaryColor: cfg.PrimaryColor, TemplateDir: cfg.TemplateDir,
+		},
+		Ready:   ready,
+		Metrics: metrics,
+	})
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	a.web = srv
+	metrics.Register("portal_active_sessions", func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		n, _ := sessions.Count(ctx)
+		return float64(n)
+	})
+	metrics.Register("portal_form_cache_age_seconds", func() float64 { return srv.FormCacheAge().Seconds() })
+	// Warm the form cache so the first profile view is as fast as the rest;
+	// a failure here is logged and retried on first use, not fatal.
+	if err := srv.WarmForms(ctx); err != nil {
+		log.Warn("form definitions not loaded at start-up; will retry", "err", err)
+	}
+	a.handler = srv
+	return a, nil
+}
+
+func authConfig(cfg *config.Config, hc *http.Client) auth.Config {
+	return auth.Config{
+		Issuer:                cfg.Issuer,
+		ClientID:              cfg.ClientID,
+		ClientSecret:          cfg.ClientSecret,
+		RedirectURL:           cfg.CallbackURL(),
+		PostLogoutRedirectURL: cfg.PublicURL.JoinPath("/signed-out").String(),
+		HTTPClient:            hc,
+		ClockSkew:             cfg.ClockSkew,
+	}
+}
+
+// discover runs OIDC discovery, retrying briefly so the portal can start
+// alongside its identity provider (for example under docker compose).
+func discover(ctx context.Context, cfg *config.Config, hc *http.Client) (*auth.Provider, error) {
+	var lastErr error
+	for attempt := 0; attempt < 5; attempt++ {
+		p, err := auth.New(ctx, authConfig(cfg, hc))
+		if err == nil {
+			return p, nil
+		}
+		lastErr = err
+		if !auth.IsTemporary(err) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(time.Duration(attempt+1) * 500 * time.Millisecond):
+		}
+	}
+	return nil, fmt.Errorf("FUSIONAUTH_ISSUER %s: %w", cfg.Issuer, lastErr)
+}

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"os"
+
+	"portal/demo"
+	"portal/internal/config"
+	"portal/internal/devidp"
+)
+
+// demoSeed is what the portal needs to know about the demo kickstart.
+type demoSeed struct {
+	Variables struct {
+		APIKey        string `json:"apiKey"`
+		ApplicationID string `json:"applicationId"`
+		ClientSecret  string `json:"clientSecret"`
+	} `json:"variables"`
+}
+
+// runDemo starts the dev server and the portal in one process, seeded from
+// the embedded demo/kickstart.json, with sessions in a temporary directory.
+func runDemo(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flagSet("demo", stderr)
+	addr := fs.String("addr", "localhost:8080", "portal listen address")
+	idpAddr := fs.String("idp-addr", "localhost:9011", "dev server listen address")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var seed demoSeed
+	if err := json.Unmarshal(demo.Kickstart, &seed); err != nil {
+		return fmt.Errorf("demo/kickstart.json: %w", err)
+	}
+	log := newLogger(stderr, "text", "info")
+
+	idpURL := "http://" + *idpAddr
+	idp, _, err := devidp.Start(ctx, *idpAddr, devidp.Options{
+		BaseURL: idpURL, Issuer: idpURL, Kickstart: demo.Kickstart, Getenv: getenv, Logger: log.With("component", "devidp"),
+	})
+	if err != nil {
+		return fmt.Errorf("--idp-addr: %w", err)
+	}
+	portalURL := "http://" + *addr
+	if err := idp.AllowRedirects(seed.Variables.ApplicationID, portalURL+"/callback", portalURL+"/signed-out", portalURL+"/"); err != nil {
+		return err
+	}
+
+	dataDir, err := os.MkdirTemp("", "portal-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dataDir)
+	env := map[string]string{
+		"PORTAL_PUBLIC_URL":        portalURL,
+		"PORTAL_ADDR":              *addr,
+		"PORTAL_DATA_DIR":          dataDir,
+		"FUSIONAUTH_URL":           idpURL,
+		"FUSIONAUTH_CLIENT_ID":     seed.Variables.ApplicationID,
+		"FUSIONAUTH_CLIENT_SECRET": seed.Variables.ClientSecret,
+		"FUSIONAUTH_API_KEY":       seed.Variables.APIKey,
+		"PORTAL_FORM_CACHE_TTL":    "10s",
+		"PORTAL_APP_NAME":          "Real Estate Portal",
+	}
+	cfg, err := config.Load(func(k string) string {
+		if v, ok := env[k]; ok {
+			return v
+		}
+		return getenv(k)
+	})
+	if err != nil {
+		return err
+	}
+	a, err := newApp(ctx, cfg, log.With("component", "portal"))
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("--addr: %w", err)
+	}
+	fmt.Fprintf(stdout, "Portal:                 %s\n", portalURL)
+	fmt.Fprintf(stdout, "FusionAuth (dev server): %s\n", idpURL)
+	fmt.Fprintf(stdout, "Demo login:             demo@example.com / demo-password\n")
+	fmt.Fprintf(stdout, "Press Ctrl+C to stop.\n")
+	return serve(ctx, ln, a.handler, log)
+}
+
+// runDevIDP runs only the dev server, so the portal can run against it as a
+// separate process exactly as against a real FusionAuth.
+func runDevIDP(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flagSet("devidp", stderr)
+	addr := fs.String("addr", "127.0.0.1:9011", "listen address")
+	ks := fs.String("kickstart", "", "kickstart file (default: the embedded demo/kickstart.json)")
+	issuer := fs.String("issuer", "", "issuer (default: the server's own base URL)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	kickstart := demo.Kickstart
+	if *ks != "" {
+		b, err := os.ReadFile(*ks)
+		if err != nil {
+			return fmt.Errorf("--kickstart: %w", err)
+		}
+		kickstart = b
+	}
+	log := newLogger(stderr, "text", "info")
+	base := "http://" + *addr
+	_, url, err := devidp.Start(ctx, *addr, devidp.Options{BaseURL: base, Issuer: *issuer, Kickstart: kickstart, Getenv: getenv, Logger: log})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "FusionAuth-compatible dev server: %s\n", url)
+	<-ctx.Done()
+	return nil
+}

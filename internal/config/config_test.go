@@ -1,0 +1,162 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func valid() map[string]string {
+	return map[string]string{
+		"PORTAL_PUBLIC_URL":        "http://localhost:8080",
+		"FUSIONAUTH_URL":           "http://localhost:9011",
+		"FUSIONAUTH_CLIENT_ID":     "85a03867-dccf-4882-adde-1a79aeec50df",
+		"FUSIONAUTH_CLIENT_SECRET": "s3cret",
+		"FUSIONAUTH_API_KEY":       "key",
+	}
+}
+
+func TestLoadDefaults(t *testing.T) {
+	c, err := Load(env(valid()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != ":8080" || c.Issuer != "http://localhost:9011" || c.IdleTimeout != 2*time.Hour || c.Env != "development" {
+		t.Errorf("unexpected defaults: %+v", c)
+	}
+	if c.CallbackURL() != "http://localhost:8080/callback" || c.Secure() {
+		t.Errorf("callback %q secure %v", c.CallbackURL(), c.Secure())
+	}
+}
+
+func TestIssuerNotTrimmed(t *testing.T) {
+	m := valid()
+	m["FUSIONAUTH_URL"] = "http://localhost:9011/"
+	c, err := Load(env(m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Issuer != "http://localhost:9011/" {
+		t.Errorf("issuer %q was changed", c.Issuer)
+	}
+	if c.FusionAuthURL != "http://localhost:9011" {
+		t.Errorf("api base %q", c.FusionAuthURL)
+	}
+}
+
+func TestLoadErrorsNameTheVariable(t *testing.T) {
+	cases := []struct {
+		name, key, value, want string
+	}{
+		{"missing public url", "PORTAL_PUBLIC_URL", "", "PORTAL_PUBLIC_URL is required"},
+		{"relative public url", "PORTAL_PUBLIC_URL", "localhost:8080", "PORTAL_PUBLIC_URL must be an absolute"},
+		{"bad addr", "PORTAL_ADDR", "8080", "PORTAL_ADDR must be host:port"},
+		{"missing client id", "FUSIONAUTH_CLIENT_ID", "", "FUSIONAUTH_CLIENT_ID is required"},
+		{"client id not uuid", "FUSIONAUTH_CLIENT_ID", "abc", "FUSIONAUTH_CLIENT_ID must be the FusionAuth application id"},
+		{"missing secret", "FUSIONAUTH_CLIENT_SECRET", "", "FUSIONAUTH_CLIENT_SECRET is required"},
+		{"bad tenant", "FUSIONAUTH_TENANT_ID", "x", "FUSIONAUTH_TENANT_ID must be a UUID"},
+		{"bad form", "FUSIONAUTH_FORM_ID", "1234", "FUSIONAUTH_FORM_ID must be a UUID"},
+		{"bad duration", "PORTAL_SESSION_IDLE_TIMEOUT", "forever", "PORTAL_SESSION_IDLE_TIMEOUT must be a positive duration"},
+		{"negative duration", "PORTAL_FORM_CACHE_TTL", "-1s", "PORTAL_FORM_CACHE_TTL must be a positive duration"},
+		{"bad proxy", "PORTAL_TRUSTED_PROXIES", "10.0.0.0/8,nope", "PORTAL_TRUSTED_PROXIES has \"nope\""},
+		{"bad env", "PORTAL_ENV", "prod", "PORTAL_ENV must be one of"},
+		{"bad redis", "PORTAL_REDIS_URL", "http://x", "PORTAL_REDIS_URL must be"},
+		{"bad colour", "PORTAL_PRIMARY_COLOR", "red;}", "PORTAL_PRIMARY_COLOR must be a hex colour"},
+		{"bad rate", "PORTAL_RATE_LIMIT", "lots", "PORTAL_RATE_LIMIT must be a whole number"},
+		{"missing api url", "FUSIONAUTH_URL", "", "FUSIONAUTH_URL is required"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			m := valid()
+			m[tc.key] = tc.value
+			_, err := Load(env(m))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestProductionRefusesHTTP(t *testing.T) {
+	m := valid()
+	m["PORTAL_ENV"] = "production"
+	_, err := Load(env(m))
+	if err == nil || !strings.Contains(err.Error(), "PORTAL_PUBLIC_URL must be https") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestSecretFile(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "secret")
+	if err := os.WriteFile(f, []byte("from-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m := valid()
+	delete(m, "FUSIONAUTH_CLIENT_SECRET")
+	m["FUSIONAUTH_CLIENT_SECRET_FILE"] = f
+	c, err := Load(env(m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ClientSecret != "from-file" {
+		t.Errorf("secret %q", c.ClientSecret)
+	}
+	m["FUSIONAUTH_CLIENT_SECRET"] = "also"
+	if _, err := Load(env(m)); err == nil || !strings.Contains(err.Error(), "both set") {
+		t.Errorf("both set: %v", err)
+	}
+	m = valid()
+	delete(m, "FUSIONAUTH_CLIENT_SECRET")
+	m["FUSIONAUTH_CLIENT_SECRET_FILE"] = filepath.Join(dir, "missing")
+	if _, err := Load(env(m)); err == nil || !strings.Contains(err.Error(), "FUSIONAUTH_CLIENT_SECRET_FILE cannot be read") {
+		t.Errorf("missing file: %v", err)
+	}
+}
+
+func TestConfigFile(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "portal.env")
+	content := "# comment\nFUSIONAUTH_CLIENT_SECRET=\"quoted\"\nPORTAL_ADDR=127.0.0.1:9999\n"
+	if err := os.WriteFile(f, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m := valid()
+	delete(m, "FUSIONAUTH_CLIENT_SECRET")
+	m["PORTAL_CONFIG_FILE"] = f
+	m["PORTAL_ADDR"] = "127.0.0.1:7777" // the environment wins over the file
+	c, err := Load(env(m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ClientSecret != "quoted" || c.Addr != "127.0.0.1:7777" {
+		t.Errorf("got secret %q addr %q", c.ClientSecret, c.Addr)
+	}
+	if err := os.WriteFile(f, []byte("garbage line\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(env(m)); err == nil || !strings.Contains(err.Error(), "line 1") {
+		t.Errorf("bad file: %v", err)
+	}
+}
+
+func TestPlainOIDCModeNeedsNoAPIURL(t *testing.T) {
+	m := valid()
+	delete(m, "FUSIONAUTH_API_KEY")
+	delete(m, "FUSIONAUTH_URL")
+	m["FUSIONAUTH_ISSUER"] = "https://accounts.example.com"
+	m["FUSIONAUTH_CLIENT_ID"] = "not-a-uuid-client"
+	c, err := Load(env(m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.APIKey != "" || c.Issuer != "https://accounts.example.com" {
+		t.Errorf("%+v", c)
+	}
+}

@@ -1,0 +1,263 @@
+// Package form turns FusionAuth form and form-field definitions into a view
+// model for the profile page, and parses, validates and diffs what the user
+// posts. FusionAuth's API does not check custom data against forms, so the
+// portal applies the same rules as FusionAuth's hosted pages here, on the
+// server. See docs/form-fields.md for every control × type combination.
+package form
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/dlclark/regexp2/v2"
+
+	"portal/internal/fusionauth"
+)
+
+// regexTimeout bounds one validator match so a pathological pattern cannot
+// hang a request; a timeout rejects the value.
+const regexTimeout = 50 * time.Millisecond
+
+// kind is how a field is rendered and parsed.
+type kind int
+
+const (
+	kReadOnly kind = iota
+	kText          // <input type=text|email|tel|date>
+	kTextarea      // <textarea>
+	kNumber        // <input type=number>
+	kPassword      // <input type=password>, never prefilled
+	kSelect        // <select>, one value
+	kMulti         // <select multiple>, preferredLanguages
+	kRadio         // radio group
+	kCheck         // one checkbox, bool
+	kChecks        // checkbox list, multi-value
+)
+
+// field is one compiled form field.
+type field struct {
+	key       string
+	kp        keyPath
+	step      int
+	kind      kind
+	typ       string // data type after FusionAuth's normalisation
+	inputType string // for kText
+	label     string
+	desc      string
+	required  bool
+	confirm   bool
+	options   []string // option values exactly as defined
+	re        *regexp2.Regexp
+	reBroken  bool
+	roReason  string // non-empty: read-only for everyone
+	password  bool   // user.password: registration pages only
+	timezone  bool   // validated as an IANA zone
+	locales   bool   // validated as locale tags
+	suggest   bool   // options are suggestions (built-in list); validity is checked instead of membership
+}
+
+// Definition is a compiled form. It is immutable and safe for concurrent use.
+type Definition struct {
+	form     fusionauth.Form
+	steps    [][]*field
+	byKey    map[string]*field
+	problems []string
+}
+
+// NewDefinition compiles a form. fields is every form field FusionAuth has
+// (GET /api/form/field); the form's own are picked by id in step order. A
+// missing field or a bad validator is reported by Problems, not as an error,
+// so one broken field never takes the whole profile page down. It fails only
+// when the form has no usable step.
+func NewDefinition(f fusionauth.Form, fields []fusionauth.FormField) (*Definition, error) {
+	byID := make(map[string]fusionauth.FormField, len(fields))
+	for _, ff := range fields {
+		byID[ff.ID] = ff
+	}
+	d := &Definition{form: f, byKey: map[string]*field{}}
+	for si, st := range f.Steps {
+		var step []*field
+		for _, id := range st.Fields {
+			ff, ok := byID[id]
+			if !ok {
+				d.problems = append(d.problems, fmt.Sprintf("step %d: form field %q does not exist", si+1, id))
+				continue
+			}
+			if _, dup := d.byKey[ff.Key]; dup {
+				d.problems = append(d.problems, fmt.Sprintf("step %d: key %q appears twice; later one skipped", si+1, ff.Key))
+				continue
+			}
+			fl := compileField(ff, len(d.steps), &d.problems)
+			d.byKey[ff.Key] = fl
+			step = append(step, fl)
+		}
+		d.steps = append(d.steps, step) // keep empty steps so ParseStep indexes match FusionAuth's
+	}
+	if len(d.steps) == 0 {
+		return nil, fmt.Errorf("form %q has no steps", f.ID)
+	}
+	return d, nil
+}
+
+// Problems lists definition problems (missing fields, invalid validators,
+// options that do not fit the data type) for the operator's log.
+func (d *Definition) Problems() []string { return append([]string(nil), d.problems...) }
+
+// Steps is the number of steps, including empty ones.
+func (d *Definition) Steps() int { return len(d.steps) }
+
+// Keys lists every field key in step order.
+func (d *Definition) Keys() []string {
+	var out []string
+	for _, st := range d.steps {
+		for _, f := range st {
+			out = append(out, f.key)
+		}
+	}
+	return out
+}
+
+func compileField(ff fusionauth.FormField, step int, problems *[]string) *field {
+	f := &field{
+		key:      ff.Key,
+		step:     step,
+		typ:      ff.Type,
+		required: ff.Required,
+		confirm:  ff.Confirm,
+		options:  ff.Options,
+		desc:     ff.Description,
+	}
+	if f.typ == "" {
+		f.typ = "string"
+	}
+	if mt := managedType(ff.Key); mt != "" {
+		f.typ = mt
+	}
+	f.label = fieldLabel(ff)
+	report := func(format string, a ...any) {
+		*problems = append(*problems, fmt.Sprintf("field %q (%s): ", ff.Name, ff.Key)+fmt.Sprintf(format, a...))
+	}
+	kp, reason := parseKey(ff.Key)
+	f.kp = kp
+	if reason == "" {
+		reason = f.chooseKind(ff.Control)
+	}
+	if reason == "" {
+		for _, o := range f.options {
+			if _, msg := convertScalar(f.typ, o); msg != "" {
+				reason = "This field's choices do not fit its data type."
+				report("option %q is not a valid %s", o, f.typ)
+				break
+			}
+		}
+	}
+	if reason != "" {
+		f.kind, f.roReason = kReadOnly, reason
+		return f
+	}
+	if f.kind != kText && f.kind != kNumber && f.kind != kPassword {
+		f.confirm = false // a second box only makes sense for typed values
+	}
+	if ff.Key == "user.password" {
+		f.password, f.required = true, true
+	}
+	if ff.Validator.Enabled && ff.Validator.Expression != "" {
+		// FusionAuth matches the whole value (Java String.matches); \A and \z
+		// anchor without .NET's "$ before a final newline" leniency.
+		re, err := regexp2.Compile(`\A(?:`+ff.Validator.Expression+`)\z`, regexp2.None)
+		if err != nil {
+			f.reBroken = true
+			report("validator does not compile: %v", err)
+		} else {
+			re.MatchTimeout = regexTimeout
+			f.re = re
+		}
+	}
+	return f
+}
+
+// chooseKind maps control × type to a kind, or returns why it is read-only.
+func (f *field) chooseKind(control string) string {
+	switch f.typ {
+	case "string", "number", "bool", "date", "email", "phoneNumber":
+	case "consent":
+		return "Consents are managed separately."
+	default:
+		return "This field's data type is not supported."
+	}
+	last := f.kp.path[len(f.kp.path)-1]
+	builtin := len(f.kp.path) == 1
+	f.timezone = builtin && last == "timezone"
+	if builtin && last == "preferredLanguages" {
+		f.kind, f.locales = kMulti, true
+		if len(f.options) == 0 {
+			f.options, f.suggest = locales, true
+		}
+		return ""
+	}
+	if f.typ == "email" { // FusionAuth forces the text control for email
+		control = "text"
+	}
+	switch control {
+	case "", "text":
+		f.kind = kText
+		f.inputType = map[string]string{"email": "email", "phoneNumber": "tel", "date": "date"}[f.typ]
+		if f.inputType == "" {
+			f.inputType = "text"
+		}
+	case "textarea":
+		f.kind = kTextarea
+	case "number":
+		if f.typ != "number" && f.typ != "string" {
+			return "A number box cannot hold this field's data type."
+		}
+		f.kind = kNumber
+	case "password":
+		if f.typ != "string" {
+			return "A password box cannot hold this field's data type."
+		}
+		f.kind = kPassword
+	case "radio", "select":
+		f.kind = kRadio
+		if control == "select" {
+			f.kind = kSelect
+		}
+		if len(f.options) == 0 && f.typ == "bool" {
+			f.options = []string{"true", "false"}
+		}
+		if len(f.options) == 0 && f.timezone {
+			f.options, f.suggest = timezones, true
+		}
+		if len(f.options) == 0 {
+			return "This field has no choices defined."
+		}
+	case "checkbox":
+		switch {
+		case f.typ == "bool":
+			f.kind = kCheck
+		case len(f.options) > 0:
+			f.kind = kChecks
+		default:
+			return "A checkbox without choices must have the bool data type."
+		}
+	default:
+		return "This kind of field is not supported."
+	}
+	return ""
+}
+
+// fieldLabel prefers data.label, then FusionAuth's built-in label, then the
+// field's name.
+func fieldLabel(ff fusionauth.FormField) string {
+	if l, ok := ff.Data["label"].(string); ok && strings.TrimSpace(l) != "" {
+		return l
+	}
+	if l := builtinLabels[ff.Key]; l != "" {
+		return l
+	}
+	if ff.Name != "" {
+		return ff.Name
+	}
+	return ff.Key
+}

@@ -1,0 +1,154 @@
+package session_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"portal/internal/session"
+	"portal/internal/session/sessiontest"
+)
+
+// redisURL returns a Redis server for the test: PORTAL_TEST_REDIS_URL if
+// set, otherwise a throwaway redis-server started from PATH. Without one the
+// test is skipped, except under CI=true where a missing server is a failure.
+func redisURL(t *testing.T) string {
+	t.Helper()
+	if u := os.Getenv("PORTAL_TEST_REDIS_URL"); u != "" {
+		return u
+	}
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("redis-server not found in PATH and PORTAL_TEST_REDIS_URL not set (required when CI=true)")
+		}
+		t.Skip("redis-server not found in PATH; set PORTAL_TEST_REDIS_URL or install redis-server")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	cmd := exec.Command(bin, "--port", fmt.Sprint(port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--dir", t.TempDir())
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start redis-server: %v", err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+			return "redis://" + addr + "/0"
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("redis-server did not start: %v\n%s", err, out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// prefixes gives each store in a run its own key space on the shared server.
+var prefixes atomic.Int64
+
+func newRedis(t *testing.T, url, prefix string) *session.RedisStore {
+	t.Helper()
+	s, err := session.NewRedisPrefix(url, prefix)
+	if err != nil {
+		t.Fatalf("NewRedisPrefix: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func uniquePrefix() string {
+	return fmt.Sprintf("portaltest:%d:%d:", os.Getpid(), prefixes.Add(1))
+}
+
+func TestRedisStore(t *testing.T) {
+	url := redisURL(t)
+	t.Run("Conformance", func(t *testing.T) {
+		sessiontest.StoreConformance(t, func(t *testing.T) session.Store {
+			return newRedis(t, url, uniquePrefix())
+		})
+	})
+	t.Run("Persistence", func(t *testing.T) {
+		prefix := uniquePrefix()
+		sessiontest.StorePersistence(t, func(t *testing.T) session.Store {
+			return newRedis(t, url, prefix)
+		})
+	})
+	t.Run("PrefixWithGlobCharacters", func(t *testing.T) {
+		base := uniquePrefix()
+		a := newRedis(t, url, base+"a*")
+		b := newRedis(t, url, base+"ab")
+		ctx := context.Background()
+		if err := b.Set(ctx, "k", []byte("v"), time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := a.Count(ctx); err != nil || n != 0 {
+			t.Errorf("Count with prefix %q = %d, %v; want 0 (glob must not match other prefix)", base+"a*", n, err)
+		}
+	})
+	t.Run("SharedBetweenInstances", func(t *testing.T) {
+		prefix := uniquePrefix()
+		ctx := context.Background()
+		instances := []*session.RedisStore{newRedis(t, url, prefix), newRedis(t, url, prefix), newRedis(t, url, prefix)}
+		if err := instances[0].Set(ctx, "pending", []byte("v"), time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		var wins atomic.Int32
+		var wg sync.WaitGroup
+		for i := range 12 {
+			wg.Go(func() {
+				if _, err := instances[i%3].Take(ctx, "pending"); err == nil {
+					wins.Add(1)
+				} else if !errors.Is(err, session.ErrNotFound) {
+					t.Errorf("Take: %v", err)
+				}
+			})
+		}
+		wg.Wait()
+		if wins.Load() != 1 {
+			t.Errorf("%d instances took the pending entry, want exactly 1", wins.Load())
+		}
+	})
+}
+
+func TestNewRedisErrors(t *testing.T) {
+	if _, err := session.NewRedis("http://user:hunter2@example.com"); err == nil {
+		t.Error("NewRedis(http URL) succeeded, want error")
+	} else if strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("error leaks the password: %v", err)
+	}
+	// A closed port: connection refused quickly.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	if s, err := session.NewRedis("redis://:secretpw@" + addr + "/0"); err == nil {
+		s.Close()
+		t.Error("NewRedis(unreachable) succeeded, want error")
+	} else if strings.Contains(err.Error(), "secretpw") {
+		t.Errorf("error leaks the password: %v", err)
+	}
+}

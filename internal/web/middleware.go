@@ -1,0 +1,226 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"portal/internal/session"
+)
+
+type ctxKey int
+
+const (
+	keyRequestID ctxKey = iota
+	keySession
+)
+
+// maxBodyBytes bounds every request body. The largest legitimate body is the
+// profile form; 256 KiB leaves room for long textareas.
+const maxBodyBytes = 256 << 10
+
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(keyRequestID).(string)
+	return id
+}
+
+func currentSession(r *http.Request) *session.Session {
+	s, _ := r.Context().Value(keySession).(*session.Session)
+	return s
+}
+
+func (s *Server) withRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b := make([]byte, 8)
+		rand.Read(b)
+		id := hex.EncodeToString(b)
+		w.Header().Set("X-Request-Id", id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyRequestID, id)))
+	})
+}
+
+// statusWriter remembers the status code for logs and metrics.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// withRequestLog logs one line per request: method, route pattern, path
+// (never the query string, which carries codes and state), status, duration.
+func (s *Server) withRequestLog(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		if sw.status == 0 {
+			sw.status = http.StatusOK
+		}
+		d := time.Since(start)
+		route := r.Pattern
+		if route == "" {
+			route = "unmatched"
+		}
+		s.metrics.observeRequest(route, sw.status, d)
+		level := slog.LevelInfo
+		if sw.status >= 500 {
+			level = slog.LevelError
+		}
+		if route == "GET /healthz" || route == "GET /readyz" || route == "GET /metrics" || strings.HasPrefix(route, "GET /assets/") {
+			level = slog.LevelDebug
+		}
+		s.log.Log(r.Context(), level, "request",
+			"request_id", requestID(r.Context()), "method", r.Method, "route", route,
+			"path", r.URL.Path, "status", sw.status, "duration_ms", float64(d.Microseconds())/1000)
+	})
+}
+
+func (s *Server) withRecover(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("panic", "request_id", requestID(r.Context()), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				s.errorPage(w, r, http.StatusInternalServerError, "Something went wrong", "The portal hit an unexpected problem. Nothing was changed. Please try again.")
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// withSecurityHeaders sets the headers every response carries. Pages default
+// to no-store so Back after sign-out shows nothing; assets override it.
+func (s *Server) withSecurityHeaders(next http.Handler) http.Handler {
+	formAction := "'self'"
+	if s.opt.IssuerOrigin != "" {
+		// Sign-out posts to /logout, which redirects to the identity
+		// provider; browsers check form-action against that redirect too.
+		formAction += " " + s.opt.IssuerOrigin
+	}
+	csp := "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; font-src 'self'; " +
+		"connect-src 'self'; form-action " + formAction + "; frame-ancestors 'none'; base-uri 'none'"
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", csp)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Cache-Control", "no-store")
+		if s.opt.Secure {
+			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) withBodyLimit(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > maxBodyBytes {
+			s.errorPage(w, r, http.StatusRequestEntityTooLarge, "That was too much", "The form you sent is larger than the portal accepts. Nothing was saved.")
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// withCSRF rejects cross-origin state changes using the browser's Fetch
+// Metadata (http.CrossOriginProtection). The per-session token is checked in
+// withSession, once the session is known.
+func (s *Server) withCSRF(next http.Handler) http.Handler {
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.log.Warn("cross-origin request refused", "request_id", requestID(r.Context()), "path", r.URL.Path)
+		s.errorPage(w, r, http.StatusForbidden, "Request refused", "This request came from another site, so the portal refused it. Nothing was changed.")
+	}))
+	return cop.Handler(next)
+}
+
+// withSession loads the session named by the cookie. For state-changing
+// requests of a signed-in user it also checks the form's CSRF token.
+func (s *Server) withSession(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/assets/") || r.URL.Path == "/healthz" || r.URL.Path == "/metrics" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		sess, err := s.opt.Sessions.Load(r)
+		if err != nil {
+			s.log.Error("session store unavailable", "request_id", requestID(r.Context()), "err", err)
+			s.errorPage(w, r, http.StatusServiceUnavailable, "Temporarily unavailable", "The portal cannot reach its session store right now. Please try again in a moment.")
+			return
+		}
+		if r.Method == http.MethodPost {
+			if err := r.ParseForm(); err != nil {
+				var tooBig *http.MaxBytesError
+				if errors.As(err, &tooBig) {
+					s.errorPage(w, r, http.StatusRequestEntityTooLarge, "That was too much", "The form you sent is larger than the portal accepts. Nothing was saved.")
+					return
+				}
+				s.errorPage(w, r, http.StatusBadRequest, "That form could not be read", "The form arrived garbled, so nothing was saved. Please go back and try again.")
+				return
+			}
+			if sess != nil && !validToken(r.PostForm.Get("csrf_token"), sess.CSRF) {
+				s.log.Warn("csrf token mismatch", "request_id", requestID(r.Context()), "path", r.URL.Path)
+				s.errorPage(w, r, http.StatusForbidden, "This form has expired", "For your safety the portal refused this form because it came from an old or different page. Reload the page and try again.")
+				return
+			}
+		}
+		ctx := r.Context()
+		if sess != nil {
+			ctx = context.WithValue(ctx, keySession, sess)
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+func validToken(got, want string) bool {
+	return want != "" && len(got) == len(want) && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+// limit wraps a handler with the per-client-IP rate limit of its bucket.
+func (s *Server) limit(bucket string, h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		key := bucket + "|" + s.clientIP(r)
+		if ok, retry := s.limiter.allow(key); !ok {
+			w.Header().Set("Retry-After", strconv.Itoa(int(retry.Seconds())+1))
+			s.errorPage(w, r, http.StatusTooManyRequests, "Slow down a little", "There were too many attempts from your network in a short time. Please wait a minute and try again.")
+			return
+		}
+		if sess := currentSession(r); sess != nil && bucket == "save" {
+			if ok, retry := s.limiter.allow("session|" + sess.UserID); !ok {
+				w.Header().Set("Retry-After", strconv.Itoa(int(retry.Seconds())+1))
+				s.errorPage(w, r, http.StatusTooManyRequests, "Slow down a little", "You saved many times in a short time. Please wait a minute and try again.")
+				return
+			}
+		}
+		h(w, r)
+	}
+}

@@ -1,0 +1,72 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"time"
+
+	"portal/internal/auth"
+	"portal/internal/session"
+)
+
+// refreshMargin refreshes a little before expiry so a token never dies
+// between the check and its use.
+const refreshMargin = 30 * time.Second
+
+// ensureFresh refreshes the session's access token when it has expired.
+// Concurrent requests of one session share a single refresh (single flight),
+// and the new tokens are stored before the request goes on. When the
+// refresh token is rejected, the session ends and the user signs in again,
+// keeping draft (form input) if there is any. It reports whether the
+// request may continue.
+func (s *Server) ensureFresh(w http.ResponseWriter, r *http.Request, sess *session.Session, draft url.Values) bool {
+	if sess.TokenExpiry.IsZero() || s.opt.Now().Add(refreshMargin).Before(sess.TokenExpiry) {
+		return true
+	}
+	if sess.RefreshToken == "" {
+		// Nothing to refresh with: the portal session's own idle and
+		// absolute timeouts decide how long it lasts.
+		return true
+	}
+	ctx := r.Context()
+	v, err, _ := s.refresh.Do(sess.UserID+"|"+sess.RefreshToken, func() (any, error) {
+		t, err := s.opt.Auth.Refresh(context.WithoutCancel(ctx), auth.Tokens{
+			AccessToken: sess.AccessToken, RefreshToken: sess.RefreshToken, IDToken: sess.IDToken, Expiry: sess.TokenExpiry,
+		}, sess.Nonce)
+		if err != nil {
+			return nil, err
+		}
+		return t, nil
+	})
+	if err == nil {
+		t := v.(auth.Tokens)
+		sess.SetTokens(t.AccessToken, t.RefreshToken, t.IDToken, t.Expiry)
+		s.saveSession(r, sess)
+		return true
+	}
+	if errors.Is(err, auth.ErrInvalidGrant) {
+		// Another instance may have rotated a one-time refresh token a
+		// moment ago: if the stored session has newer tokens, use them.
+		if stored, lerr := s.opt.Sessions.Load(r); lerr == nil && stored != nil && stored.RefreshToken != sess.RefreshToken {
+			sess.SetTokens(stored.AccessToken, stored.RefreshToken, stored.IDToken, stored.TokenExpiry)
+			return true
+		}
+		s.log.Info("refresh token rejected; signing in again", "request_id", requestID(ctx), "user_id", sess.UserID)
+		s.opt.Sessions.Destroy(ctx, w, sess)
+		if draft != nil {
+			s.startSignIn(w, r, false, draft)
+			return false
+		}
+		http.Redirect(w, r, "/login?return="+url.QueryEscape(r.URL.Path), http.StatusSeeOther)
+		return false
+	}
+	s.log.Error("token refresh failed", "request_id", requestID(ctx), "err", err)
+	if draft != nil {
+		s.errorPage(w, r, http.StatusServiceUnavailable, "Nothing was saved", "Your sign-in could not be renewed because the identity provider is not answering, so nothing was saved. Go back to keep your changes and try again in a moment.")
+	} else {
+		s.errorPage(w, r, http.StatusServiceUnavailable, "Temporarily unavailable", "Your sign-in could not be renewed because the identity provider is not answering. Please try again in a moment.")
+	}
+	return false
+}

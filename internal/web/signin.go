@@ -1,0 +1,226 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"portal/internal/auth"
+	"portal/internal/session"
+)
+
+// pendingTTL bounds how long a started sign-in stays valid. FusionAuth's
+// login page may take a while (registration, forgotten passwords), so it is
+// generous, but each pending sign-in is single use.
+const pendingTTL = 15 * time.Minute
+
+func (s *Server) startLogin(w http.ResponseWriter, r *http.Request) {
+	s.startSignIn(w, r, false, nil)
+}
+
+func (s *Server) startRegister(w http.ResponseWriter, r *http.Request) {
+	s.startSignIn(w, r, true, nil)
+}
+
+// startSignIn stores a pending sign-in under its own state and sends the
+// browser to the identity provider. Several tabs may sign in at once: each
+// has its own state key, and none can overwrite another's.
+func (s *Server) startSignIn(w http.ResponseWriter, r *http.Request, register bool, draft url.Values) {
+	authURL, p := s.opt.Auth.AuthURL(register)
+	p.ReturnTo = auth.SafeReturnPath(r.URL.Query().Get("return"))
+	if draft != nil {
+		p.ReturnTo = "/"
+		p.Draft = map[string][]string(draft)
+	}
+	b, err := json.Marshal(p)
+	if err == nil {
+		err = s.opt.Sessions.PutPending(r.Context(), p.State, b, pendingTTL)
+	}
+	if err != nil {
+		s.log.Error("storing pending sign-in failed", "request_id", requestID(r.Context()), "err", err)
+		s.errorPage(w, r, http.StatusServiceUnavailable, "Temporarily unavailable", "The portal cannot start a sign-in right now. Please try again in a moment.")
+		return
+	}
+	http.Redirect(w, r, authURL, http.StatusFound)
+}
+
+// finishLogin is the OAuth redirect target. Every failure is a friendly 400
+// page with a way to try again; no token request is made unless the state is
+// known, unused and unexpired and a code is present.
+func (s *Server) finishLogin(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	q := r.URL.Query()
+	retry := "/login"
+	fail := func(heading, msg string) {
+		s.errorPageRetry(w, r, http.StatusBadRequest, heading, msg, retry)
+	}
+	state := q.Get("state")
+	if state == "" || len(state) > 512 {
+		fail("Sign-in could not be completed", "The sign-in response was incomplete. Please start again.")
+		return
+	}
+	raw, err := s.opt.Sessions.TakePending(ctx, state)
+	if errors.Is(err, session.ErrNotFound) {
+		fail("This sign-in link has expired", "It was already used, or took too long. Please sign in again.")
+		return
+	}
+	if err != nil {
+		s.log.Error("reading pending sign-in failed", "request_id", requestID(ctx), "err", err)
+		s.errorPageRetry(w, r, http.StatusServiceUnavailable, "Temporarily unavailable", "The portal cannot finish the sign-in right now. Please try again.", retry)
+		return
+	}
+	var p auth.Pending
+	if err := json.Unmarshal(raw, &p); err != nil {
+		fail("Sign-in could not be completed", "The sign-in could not be matched. Please sign in again.")
+		return
+	}
+	if p.Register {
+		retry = "/register"
+	}
+	if e := q.Get("error"); e != "" {
+		s.log.Info("identity provider returned an error", "request_id", requestID(ctx), "error", e)
+		if e == "access_denied" {
+			fail("Sign-in was cancelled", "You did not complete the sign-in, so you are not signed in.")
+			return
+		}
+		fail("Sign-in did not succeed", "The sign-in service reported a problem ("+e+"). Please try again.")
+		return
+	}
+	code := q.Get("code")
+	if code == "" {
+		fail("Sign-in could not be completed", "The sign-in response had no authorization code. Please start again.")
+		return
+	}
+	tokens, id, err := s.opt.Auth.Exchange(ctx, p, code)
+	if err != nil {
+		s.log.Warn("sign-in failed", "request_id", requestID(ctx), "err", err)
+		fail("Sign-in could not be verified", "The portal could not verify the sign-in with the identity provider. Please try again.")
+		return
+	}
+
+	// A new session id at sign-in: any session the browser had before
+	// (possibly planted by someone else) is dropped.
+	if old := currentSession(r); old != nil {
+		s.opt.Sessions.Destroy(ctx, w, old)
+	}
+	sess := &session.Session{
+		UserID:       id.Subject,
+		Email:        id.Email,
+		Name:         displayName(id),
+		Claims:       id.Claims,
+		AccessToken:  tokens.AccessToken,
+		RefreshToken: tokens.RefreshToken,
+		IDToken:      tokens.IDToken,
+		TokenExpiry:  tokens.Expiry,
+		Nonce:        p.Nonce,
+	}
+	if err := s.opt.Sessions.Start(ctx, w, sess); err != nil {
+		s.log.Error("starting session failed", "request_id", requestID(ctx), "err", err)
+		s.errorPageRetry(w, r, http.StatusServiceUnavailable, "Temporarily unavailable", "You signed in, but the portal could not start your session. Please try again.", retry)
+		return
+	}
+	s.log.Info("signed in", "request_id", requestID(ctx), "user_id", id.Subject)
+	target := p.ReturnTo
+	if len(p.Draft) > 0 {
+		if tok, err := s.stashDraft(ctx, id.Subject, p.Draft); err == nil {
+			target = "/?resume=" + tok
+		}
+	}
+	http.Redirect(w, r, auth.SafeReturnPath(target), http.StatusSeeOther)
+}
+
+func displayName(id auth.Identity) string {
+	if id.Name != "" {
+		return id.Name
+	}
+	if n := strings.TrimSpace(id.GivenName + " " + id.FamilyName); n != "" {
+		return n
+	}
+	if id.PreferredUsername != "" {
+		return id.PreferredUsername
+	}
+	return id.Email
+}
+
+// draft is form input kept while the user signs in again.
+type draft struct {
+	UserID string              `json:"u"`
+	Values map[string][]string `json:"v"`
+}
+
+func (s *Server) stashDraft(ctx context.Context, userID string, values map[string][]string) (string, error) {
+	tok := randomToken()
+	b, err := json.Marshal(draft{UserID: userID, Values: values})
+	if err != nil {
+		return "", err
+	}
+	return tok, s.opt.Sessions.PutPending(ctx, "draft:"+tok, b, pendingTTL)
+}
+
+// takeDraft returns the stashed input, only for the user who typed it.
+func (s *Server) takeDraft(ctx context.Context, userID, tok string) url.Values {
+	if tok == "" || len(tok) > 100 {
+		return nil
+	}
+	raw, err := s.opt.Sessions.TakePending(ctx, "draft:"+tok)
+	if err != nil {
+		return nil
+	}
+	var d draft
+	if json.Unmarshal(raw, &d) != nil || d.UserID != userID {
+		return nil
+	}
+	return url.Values(d.Values)
+}
+
+// withoutSecrets drops password inputs and the CSRF token from kept input.
+func withoutSecrets(in url.Values, isPassword func(key string) bool) url.Values {
+	out := url.Values{}
+	for k, v := range in {
+		if k == "csrf_token" || isPassword(k) {
+			continue
+		}
+		out[k] = v
+	}
+	return out
+}
+
+func (s *Server) showLogout(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "logout", &pageData{Title: "Sign out"})
+}
+
+// logout ends the portal session, then FusionAuth's. A second sign-out, with
+// no session left, is harmless and still ends the provider's session.
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	hint := ""
+	if sess := currentSession(r); sess != nil {
+		hint = sess.IDToken
+		if err := s.opt.Sessions.Destroy(r.Context(), w, sess); err != nil {
+			s.log.Error("deleting session failed", "request_id", requestID(r.Context()), "err", err)
+		}
+		s.log.Info("signed out", "request_id", requestID(r.Context()), "user_id", sess.UserID)
+	} else {
+		s.opt.Sessions.ClearCookie(w)
+	}
+	target := s.opt.Auth.LogoutURL(hint)
+	if target == "" {
+		target = "/signed-out"
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+func (s *Server) showSignedOut(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "signedout", &pageData{Title: "Signed out"})
+}
+
+func randomToken() string {
+	b := make([]byte, 24)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
