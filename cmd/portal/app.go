@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -158,7 +160,7 @@ func discover(ctx context.Context, cfg *config.Config, hc *http.Client) (*auth.P
 			return p, nil
 		}
 		lastErr = err
-		if !auth.IsTemporary(err) {
+		if !isNetworkError(err) {
 			break
 		}
 		select {
@@ -168,4 +170,11 @@ func discover(ctx context.Context, cfg *config.Config, hc *http.Client) (*auth.P
 		}
 	}
 	return nil, fmt.Errorf("FUSIONAUTH_ISSUER %s: %w", cfg.Issuer, lastErr)
+}
+
+// isNetworkError reports whether err is a connection problem worth a retry
+// (rather than, say, an issuer mismatch, which no retry fixes).
+func isNetworkError(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne)
 }

@@ -19,7 +19,6 @@ import (
 // maxBody caps API and form request bodies.
 const maxBody = 1 << 20
 
-
 // apiMiddleware applies the API faults and FusionAuth's API-key check: the raw
 // key in the Authorization header, optionally limited to endpoint+method.
 func (s *Server) apiMiddleware(h http.HandlerFunc) http.Handler {

@@ -131,7 +131,7 @@ func (s *Server) apiGetTenant(w http.ResponseWriter, r *http.Request) {
 // stored issuer is reported back but tokens use Options.Issuer (or the base
 // URL) so that tests on random ports keep working.
 func (s *Server) apiPatchTenant(w http.ResponseWriter, r *http.Request) {
-	kind, ok := patchKindOf(w, r)
+	pk, ok := patchKindOf(w, r)
 	if !ok {
 		return
 	}
@@ -161,7 +161,7 @@ func (s *Server) apiPatchTenant(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	next := copyMap(st.tenant)
-	if kind == patchMerge {
+	if pk == patchMerge {
 		next = mergePatch(next, in)
 	} else {
 		next = mergeOriginal(next, in)

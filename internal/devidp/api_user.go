@@ -155,13 +155,13 @@ func (s *Server) apiSearchUserByEmail(w http.ResponseWriter, r *http.Request) {
 
 // apiUpdateUser handles PUT (replace) and PATCH (merge by Content-Type).
 func (s *Server) apiUpdateUser(w http.ResponseWriter, r *http.Request) {
-	kind := patchOriginal
+	pk := patchOriginal
 	if r.Method == http.MethodPatch {
 		k, ok := patchKindOf(w, r)
 		if !ok {
 			return
 		}
-		kind = k
+		pk = k
 	}
 	body, ok := readObject(w, r)
 	if !ok {
@@ -193,7 +193,7 @@ func (s *Server) apiUpdateUser(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.Method == http.MethodPut:
 		next = copyMap(in)
-	case kind == patchMerge:
+	case pk == patchMerge:
 		next = mergePatch(copyMap(cur), in)
 	default:
 		next = mergeOriginal(copyMap(cur), in)
@@ -319,13 +319,13 @@ func (s *Server) createRegistration(w http.ResponseWriter, userID string, u, reg
 // in the URL. Without it the id comes from the body and a PATCH overwrites
 // top-level properties (data and arrays replaced), as FusionAuth does.
 func (s *Server) apiUpdateRegistration(w http.ResponseWriter, r *http.Request) {
-	kind := patchOriginal
+	pk := patchOriginal
 	if r.Method == http.MethodPatch {
 		k, ok := patchKindOf(w, r)
 		if !ok {
 			return
 		}
-		kind = k
+		pk = k
 	}
 	body, ok := readObject(w, r)
 	if !ok {
@@ -368,7 +368,7 @@ func (s *Server) apiUpdateRegistration(w http.ResponseWriter, r *http.Request) {
 		next = copyMap(in)
 	case legacy:
 		next = overwrite(copyMap(cur), in)
-	case kind == patchMerge:
+	case pk == patchMerge:
 		next = mergePatch(copyMap(cur), in)
 	default:
 		next = mergeOriginal(copyMap(cur), in)

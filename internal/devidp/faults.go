@@ -8,14 +8,14 @@ import (
 // FaultConfig lists the ways the server can misbehave on purpose, so the
 // portal's error handling can be tested. The zero value is well-behaved.
 type FaultConfig struct {
-	WrongNonce          bool // id_token nonce differs from the one sent to /oauth2/authorize
-	WrongAudience       bool // tokens carry an aud that is not the client id
-	WrongIssuer         bool // tokens carry an iss that is not the issuer
-	ExpiredIDToken      bool // id_token exp in the past
-	FutureIssuedIDToken bool // id_token iat/nbf one hour in the future
-	BadSignature        bool // token signatures are corrupted
-	AlgNone             bool // tokens are unsigned with alg "none"
-	UnknownKID          bool // tokens are signed by a key that is never published in the JWKS
+	WrongNonce           bool // id_token nonce differs from the one sent to /oauth2/authorize
+	WrongAudience        bool // tokens carry an aud that is not the client id
+	WrongIssuer          bool // tokens carry an iss that is not the issuer
+	ExpiredIDToken       bool // id_token exp in the past
+	FutureIssuedIDToken  bool // id_token iat/nbf one hour in the future
+	BadSignature         bool // token signatures are corrupted
+	AlgNone              bool // tokens are unsigned with alg "none"
+	UnknownKID           bool // tokens are signed by a key that is never published in the JWKS
 	OneTimeRefreshTokens bool // refresh tokens rotate on use whatever the application says
 
 	APILatency time.Duration // sleep before answering /api/* requests

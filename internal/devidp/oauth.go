@@ -38,7 +38,7 @@ type ssoSession struct {
 // the login and registration forms carry them in hidden fields.
 type authzParams struct {
 	ClientID, RedirectURI, ResponseType, Scope, State, Nonce string
-	CodeChallenge, CodeChallengeMethod, TenantID, Locale      string
+	CodeChallenge, CodeChallengeMethod, TenantID, Locale     string
 }
 
 func parseAuthz(v url.Values) authzParams {
@@ -70,7 +70,7 @@ var knownScopes = []string{"openid", "offline_access", "profile", "email", "phon
 // oauthErr is an OAuth error: JSON from /oauth2/token, redirect parameters
 // from /oauth2/authorize.
 type oauthErr struct {
-	status                     int
+	status                    int
 	code, description, reason string
 }
 

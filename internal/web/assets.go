@@ -28,8 +28,8 @@ type asset struct {
 // assets are served under fingerprinted names (app.1a2b3c4d.css) so they can
 // be cached for a year; a new build changes the name.
 type assets struct {
-	byName map[string]*asset  // fingerprinted name -> asset
-	urls   map[string]string  // logical name -> /assets/fingerprinted
+	byName map[string]*asset // fingerprinted name -> asset
+	urls   map[string]string // logical name -> /assets/fingerprinted
 }
 
 func newAssets(b Brand) (*assets, error) {

@@ -17,9 +17,9 @@ type rateLimiter struct {
 	window time.Duration
 	now    func() time.Time
 
-	mu      sync.Mutex
-	start   time.Time
-	counts  map[string]int
+	mu     sync.Mutex
+	start  time.Time
+	counts map[string]int
 }
 
 func newRateLimiter(limit int, window time.Duration, now func() time.Time) *rateLimiter {

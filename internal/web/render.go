@@ -75,9 +75,9 @@ type pageData struct {
 	Flash     string
 	RequestID string
 
-	Profile   *profileView
-	Error     *errorView
-	ReturnTo  string
+	Profile  *profileView
+	Error    *errorView
+	ReturnTo string
 }
 
 type errorView struct {
@@ -128,4 +128,3 @@ func (s *Server) errorPageRetry(w http.ResponseWriter, r *http.Request, status i
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	s.errorPage(w, r, http.StatusNotFound, "Page not found", "There is nothing at this address.")
 }
-

@@ -39,18 +39,18 @@ type Authenticator interface {
 // Options is everything the web layer needs. FusionAuth may be nil: then the
 // portal runs against any OIDC provider and shows the claims read-only.
 type Options struct {
-	Logger        *slog.Logger
-	Sessions      *session.Manager
-	Auth          Authenticator
-	FusionAuth    FusionAuth
-	ApplicationID string
-	FormID        string
-	FormCacheTTL  time.Duration
-	PublicURL     *url.URL
-	IssuerOrigin  string // allowed as a form-action target (sign-out redirects there)
-	Secure        bool
+	Logger         *slog.Logger
+	Sessions       *session.Manager
+	Auth           Authenticator
+	FusionAuth     FusionAuth
+	ApplicationID  string
+	FormID         string
+	FormCacheTTL   time.Duration
+	PublicURL      *url.URL
+	IssuerOrigin   string // allowed as a form-action target (sign-out redirects there)
+	Secure         bool
 	TrustedProxies []netip.Prefix
-	RateLimit     int // per minute per client IP on sign-in, callback and save; 0 = off
+	RateLimit      int // per minute per client IP on sign-in, callback and save; 0 = off
 
 	Brand    Brand
 	Messages map[string]string // FusionAuth theme messages for field labels
@@ -69,15 +69,15 @@ type Brand struct {
 
 // Server holds the portal's handlers and their shared state.
 type Server struct {
-	opt      Options
-	log      *slog.Logger
-	pages    *pages
-	forms    *formCache
-	limiter  *rateLimiter
-	refresh  singleflight.Group
-	assets   *assets
-	handler  http.Handler
-	metrics  *Metrics
+	opt     Options
+	log     *slog.Logger
+	pages   *pages
+	forms   *formCache
+	limiter *rateLimiter
+	refresh singleflight.Group
+	assets  *assets
+	handler http.Handler
+	metrics *Metrics
 }
 
 // New builds the server. Templates are parsed here, once.
