@@ -20,9 +20,10 @@ import (
 
 // app is a wired portal: the handler and what must be closed after it.
 type app struct {
-	handler http.Handler
-	web     *web.Server
-	store   session.Store
+	handler  http.Handler
+	web      *web.Server
+	store    session.Store
+	sessions *session.Manager
 }
 
 func (a *app) Close() {
@@ -68,7 +69,6 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	if err != nil {
 		return nil, err
 	}
-	a := &app{store: store}
 	sessions := session.NewManager(session.Options{
 		Store:           store,
 		Secure:          cfg.Secure(),
@@ -77,6 +77,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		Logger:          log,
 	})
 
+	a := &app{store: store, sessions: sessions}
 	var fa web.FusionAuth
 	var ready func(ctx context.Context) error
 	if cfg.APIKey != "" {

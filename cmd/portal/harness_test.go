@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"regexp"
@@ -32,6 +33,12 @@ type harness struct {
 }
 
 func newHarness(t *testing.T, env map[string]string) *harness {
+	t.Helper()
+	return newHarnessLog(t, env, nil)
+}
+
+// newHarnessLog is newHarness with the portal's logs sent to logger.
+func newHarnessLog(t *testing.T, env map[string]string, portalLog *slog.Logger) *harness {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -72,7 +79,10 @@ func newHarness(t *testing.T, env map[string]string) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := newApp(ctx, cfg, logger)
+	if portalLog == nil {
+		portalLog = logger
+	}
+	a, err := newApp(ctx, cfg, portalLog)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,5 +229,7 @@ func formValues(page, marker string) (string, url.Values) {
 	}
 	return "", vals
 }
+
+func httptestRecorder() *httptest.ResponseRecorder { return httptest.NewRecorder() }
 
 func newJar() (http.CookieJar, error) { return cookiejar.New(nil) }

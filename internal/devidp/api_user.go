@@ -198,9 +198,14 @@ func (s *Server) apiUpdateUser(w http.ResponseWriter, r *http.Request) {
 	default:
 		next = mergeOriginal(copyMap(cur), in)
 	}
-	for _, k := range []string{"id", "tenantId", "insertInstant", "usernameStatus"} {
+	for _, k := range []string{"id", "tenantId", "insertInstant", "usernameStatus", "lastLoginInstant"} {
 		if v, ok := cur[k]; ok {
 			next[k] = v
+		}
+	}
+	for _, k := range []string{"active", "verified", "passwordChangeRequired"} { // kept by PUT when omitted
+		if _, ok := next[k]; !ok {
+			next[k] = cur[k]
 		}
 	}
 	pw, errs := st.prepareUser(id, next)

@@ -68,7 +68,7 @@ func New(opts Options) (*Server, error) {
 		keys:    kr,
 		st:      newStore(),
 		counts:  map[string]int{},
-		issuer:  strings.TrimSuffix(opts.Issuer, "/"),
+		issuer:  opts.Issuer, // used verbatim: clients compare it exactly
 		baseURL: strings.TrimSuffix(opts.BaseURL, "/"),
 	}
 	s.routes()

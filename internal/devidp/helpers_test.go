@@ -185,3 +185,11 @@ func jsonBody(v any) string {
 	_ = json.NewEncoder(&buf).Encode(v)
 	return buf.String()
 }
+
+func newTS(t testing.TB, s *Server) *httptest.Server {
+	t.Helper()
+	ts := httptest.NewServer(s.Handler())
+	t.Cleanup(ts.Close)
+	s.SetBaseURL(ts.URL)
+	return ts
+}

@@ -29,7 +29,8 @@ type authCode struct {
 
 // ssoSession is the dev server's own login session (cookie fusionauth.sso).
 type ssoSession struct {
-	id, userID string
+	id, userID string // id is the cookie value, a secret
+	sid        string // public id, the tokens' sid
 	authTime   int64
 	expires    time.Time
 }
@@ -182,10 +183,10 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	password := r.PostForm.Get("password")
 	s.st.mu.Lock()
 	var userID, hash string
-	active := false
+	active := true
 	if u := s.st.userByLoginID(loginID); u != nil {
 		userID, _ = u["id"].(string)
-		active, _ = u["active"].(bool)
+		active = u["active"] != false
 		hash = s.st.passwords[userID]
 	}
 	s.st.mu.Unlock()
@@ -204,7 +205,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 
 // newSSO starts a dev-server SSO session and sets its cookie.
 func (s *Server) newSSO(w http.ResponseWriter, userID string) *ssoSession {
-	sess := &ssoSession{id: randomToken(), userID: userID, authTime: time.Now().Unix(), expires: time.Now().Add(ssoLifetime)}
+	sess := &ssoSession{id: randomToken(), sid: newID(), userID: userID, authTime: time.Now().Unix(), expires: time.Now().Add(ssoLifetime)}
 	s.st.mu.Lock()
 	s.st.sso[sess.id] = sess
 	if u := s.st.users[userID]; u != nil {
@@ -237,7 +238,7 @@ func (s *Server) completeLogin(w http.ResponseWriter, r *http.Request, app fusio
 	}
 	s.st.codes[code] = &authCode{
 		clientID: app.ID, redirectURI: p.RedirectURI, userID: sess.userID, scope: p.Scope, nonce: p.Nonce,
-		challenge: p.CodeChallenge, ssoID: sess.id, authTime: sess.authTime, expires: now.Add(codeLifetime),
+		challenge: p.CodeChallenge, ssoID: sess.sid, authTime: sess.authTime, expires: now.Add(codeLifetime),
 	}
 	s.st.mu.Unlock()
 	q := url.Values{"code": {code}, "locale": {"en"}}

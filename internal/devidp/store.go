@@ -106,7 +106,8 @@ func (st *store) emailTaken(email, exceptID string) bool {
 	return false
 }
 
-// app returns the typed view of an application. Caller holds st.mu.
+// app returns the typed view of an application and a copy of the raw
+// object. Caller holds st.mu.
 func (st *store) app(id string) (fusionauth.Application, map[string]any, bool) {
 	raw, ok := st.apps[id]
 	if !ok {
@@ -115,7 +116,7 @@ func (st *store) app(id string) (fusionauth.Application, map[string]any, bool) {
 	var a fusionauth.Application
 	b, _ := json.Marshal(raw)
 	_ = json.Unmarshal(b, &a) // shapes were checked when the application was stored
-	return a, raw, true
+	return a, copyMap(raw), true
 }
 
 func newID() string {

@@ -154,6 +154,9 @@ func compileField(ff fusionauth.FormField, step int, problems *[]string) *field 
 	}
 	if reason != "" {
 		f.kind, f.roReason = kReadOnly, reason
+		if strings.HasPrefix(reason, "Consents") {
+			f.kp = keyPath{} // consents live outside the user object
+		}
 		return f
 	}
 	if f.kind != kText && f.kind != kNumber && f.kind != kPassword {

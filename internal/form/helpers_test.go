@@ -33,7 +33,9 @@ func label(l string) func(*fusionauth.FormField) {
 }
 
 func validator(expr string) func(*fusionauth.FormField) {
-	return func(f *fusionauth.FormField) { f.Validator = fusionauth.FieldValidator{Enabled: true, Expression: expr} }
+	return func(f *fusionauth.FormField) {
+		f.Validator = fusionauth.FieldValidator{Enabled: true, Expression: expr}
+	}
 }
 
 // mustDef builds a definition with one step per argument.

@@ -26,6 +26,8 @@ func parseKey(key string) (keyPath, string) {
 		return keyPath{}, "This field's key is not supported by the portal."
 	}
 	kp := keyPath{root: segs[0], path: segs[1:]}
+	// For a read-only field kp is still returned when the key names a
+	// property whose value may be shown (roles, data); otherwise it is empty.
 	switch kp.root {
 	case "user":
 		if kp.path[0] == "data" {
@@ -33,6 +35,9 @@ func parseKey(key string) (keyPath, string) {
 				return keyPath{}, "This field's key is not supported by the portal."
 			}
 			return kp, ""
+		}
+		if len(kp.path) == 1 && kp.path[0] == "active" {
+			return kp, "This field can only be changed by an administrator."
 		}
 		if len(kp.path) == 1 && userBuiltins[kp.path[0]] {
 			return kp, ""
@@ -45,7 +50,7 @@ func parseKey(key string) (keyPath, string) {
 			return kp, ""
 		}
 		if len(kp.path) == 1 && kp.path[0] == "roles" {
-			return keyPath{}, "Roles are managed by an administrator."
+			return kp, "Roles are managed by an administrator."
 		}
 		if len(kp.path) == 1 && regBuiltins[kp.path[0]] {
 			return kp, ""

@@ -28,6 +28,9 @@ func (r Record) registration() (map[string]any, bool) {
 // current reads a field's stored value. reason is non-empty when the field
 // cannot be shown or written for this record.
 func (f *field) current(r Record) (any, string) {
+	if f.kp.root == "" {
+		return nil, "" // nothing this form may show
+	}
 	obj := r.User
 	if f.kp.root == "registration" {
 		reg, ok := r.registration()

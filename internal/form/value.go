@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	_ "time/tzdata" // timezone validation must not depend on the host's zoneinfo
 	"unicode/utf8"
@@ -191,13 +192,22 @@ func validPhone(s string) bool {
 }
 
 // validTimezone accepts IANA zone names known to Go's embedded database.
+// Valid names are cached: loading a zone parses the embedded database.
 func validTimezone(s string) bool {
-	if s == "" || s == "Local" || strings.Contains(s, "..") || strings.HasPrefix(s, "/") {
+	if _, ok := knownZones.Load(s); ok {
+		return true
+	}
+	if s == "" || s == "Local" || len(s) > 64 || strings.Contains(s, "..") || strings.HasPrefix(s, "/") {
 		return false
 	}
-	_, err := time.LoadLocation(s)
-	return err == nil
+	if _, err := time.LoadLocation(s); err != nil {
+		return false
+	}
+	knownZones.Store(s, true) // bounded: only real zone names get here
+	return true
 }
+
+var knownZones sync.Map
 
 // validLocale accepts tags like "en", "fr_CA", "zh-Hant-TW".
 func validLocale(s string) bool {

@@ -138,7 +138,7 @@ func (s *SQLiteStore) Get(ctx context.Context, key string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("session: sqlite get: %w", err)
 	}
-	return clone(val), nil
+	return nonNil(val), nil
 }
 
 // Set implements Store.
@@ -147,7 +147,7 @@ func (s *SQLiteStore) Set(ctx context.Context, key string, val []byte, ttl time.
 		return errBadTTL
 	}
 	// A nil []byte would be stored as NULL and violate NOT NULL.
-	if _, err := s.set.ExecContext(ctx, key, clone(val), s.now().Add(ttl).UnixMilli()); err != nil {
+	if _, err := s.set.ExecContext(ctx, key, nonNil(val), s.now().Add(ttl).UnixMilli()); err != nil {
 		return fmt.Errorf("session: sqlite set: %w", err)
 	}
 	return nil
@@ -168,7 +168,7 @@ func (s *SQLiteStore) Take(ctx context.Context, key string) ([]byte, error) {
 	if expires <= s.now().UnixMilli() {
 		return nil, ErrNotFound
 	}
-	return clone(val), nil
+	return nonNil(val), nil
 }
 
 // Delete implements Store.
@@ -186,6 +186,15 @@ func (s *SQLiteStore) Count(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("session: sqlite count: %w", err)
 	}
 	return n, nil
+}
+
+// nonNil maps nil to an empty slice: Scan already copies into a fresh slice,
+// but reads an empty BLOB as nil, and a nil argument would be bound as NULL.
+func nonNil(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
 }
 
 // sweep deletes expired rows and reports how many went.

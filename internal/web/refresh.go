@@ -22,7 +22,7 @@ const refreshMargin = 30 * time.Second
 // keeping draft (form input) if there is any. It reports whether the
 // request may continue.
 func (s *Server) ensureFresh(w http.ResponseWriter, r *http.Request, sess *session.Session, draft url.Values) bool {
-	if sess.TokenExpiry.IsZero() || s.opt.Now().Add(refreshMargin).Before(sess.TokenExpiry) {
+	if sess.TokenExpiry.IsZero() || s.now().Add(refreshMargin).Before(sess.TokenExpiry) {
 		return true
 	}
 	if sess.RefreshToken == "" {

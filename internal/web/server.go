@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/singleflight"
@@ -78,6 +79,7 @@ type Server struct {
 	assets  *assets
 	handler http.Handler
 	metrics *Metrics
+	clock   atomic.Pointer[func() time.Time]
 }
 
 // New builds the server. Templates are parsed here, once.
@@ -135,4 +137,15 @@ func (s *Server) FormCacheAge() time.Duration {
 		return 0
 	}
 	return s.forms.Age()
+}
+
+// SetNow replaces the clock (tests: token expiry without waiting).
+func (s *Server) SetNow(now func() time.Time) { s.clock.Store(&now) }
+
+// now is the server's clock.
+func (s *Server) now() time.Time {
+	if f := s.clock.Load(); f != nil {
+		return (*f)()
+	}
+	return s.opt.Now()
 }

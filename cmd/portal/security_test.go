@@ -1,0 +1,411 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"portal/internal/devidp"
+)
+
+// tryLogin runs the sign-in and returns the final response's status, URL
+// and body, whatever happened.
+func (h *harness) tryLogin(c *http.Client, email, password string) (int, string, string) {
+	h.t.Helper()
+	resp := h.get(c, h.portalURL+"/login")
+	body := readBody(h.t, resp)
+	_, vals := formValues(body, `action="/oauth2/authorize"`)
+	vals.Set("loginId", email)
+	vals.Set("password", password)
+	resp = h.post(c, resolve(resp.Request.URL, "/oauth2/authorize"), vals)
+	body = readBody(h.t, resp)
+	return resp.StatusCode, resp.Request.URL.String(), body
+}
+
+// TestBadIDTokensAreRefused drives the dev server's misbehaviour switches:
+// every bad token ends on a friendly 400 page and no session.
+func TestBadIDTokensAreRefused(t *testing.T) {
+	h := newHarness(t, nil)
+	cases := map[string]func(*devidp.FaultConfig){
+		"wrong nonce":         func(f *devidp.FaultConfig) { f.WrongNonce = true },
+		"wrong audience":      func(f *devidp.FaultConfig) { f.WrongAudience = true },
+		"wrong issuer":        func(f *devidp.FaultConfig) { f.WrongIssuer = true },
+		"expired":             func(f *devidp.FaultConfig) { f.ExpiredIDToken = true },
+		"issued in future":    func(f *devidp.FaultConfig) { f.FutureIssuedIDToken = true },
+		"bad signature":       func(f *devidp.FaultConfig) { f.BadSignature = true },
+		"alg none":            func(f *devidp.FaultConfig) { f.AlgNone = true },
+		"unknown kid":         func(f *devidp.FaultConfig) { f.UnknownKID = true },
+		"token endpoint down": func(f *devidp.FaultConfig) { f.FailToken = true },
+	}
+	for name, fault := range cases {
+		t.Run(name, func(t *testing.T) {
+			h.idp.Faults().Reset()
+			h.idp.Faults().Update(fault)
+			defer h.idp.Faults().Reset()
+			c := h.browser()
+			status, at, body := h.tryLogin(c, demoEmail, demoPassword)
+			if status != http.StatusBadRequest || !strings.Contains(at, "/callback") || !strings.Contains(body, "could not verify") {
+				t.Fatalf("%d at %s: %s", status, at, body)
+			}
+			h.idp.Faults().Reset()
+			page := readBody(t, h.get(c, h.portalURL+"/"))
+			if strings.Contains(page, demoEmail) {
+				t.Errorf("a session was created despite the bad token")
+			}
+		})
+	}
+}
+
+// TestKeyRotation: a token signed by a new key (unknown kid) is accepted
+// after the portal refetches the JWKS once.
+func TestKeyRotation(t *testing.T) {
+	h := newHarness(t, nil)
+	h.login(h.browser(), demoEmail, demoPassword) // the portal has cached the JWKS
+	if err := h.idp.RotateKey(); err != nil {
+		t.Fatal(err)
+	}
+	status, at, _ := h.tryLogin(h.browser(), demoEmail, demoPassword)
+	if status != http.StatusOK || at != h.portalURL+"/" {
+		t.Fatalf("after rotation: %d at %s", status, at)
+	}
+}
+
+func TestSecurityHeaders(t *testing.T) {
+	h := newHarness(t, nil)
+	c := h.browser()
+	h.login(c, demoEmail, demoPassword)
+	for _, path := range []string{"/", "/nope", "/callback?state=x", "/logout", "/signed-out"} {
+		resp := h.get(c, h.portalURL+path)
+		readBody(t, resp)
+		hd := resp.Header
+		csp := hd.Get("Content-Security-Policy")
+		if !strings.Contains(csp, "frame-ancestors 'none'") || !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-inline") {
+			t.Errorf("%s: CSP %q", path, csp)
+		}
+		if hd.Get("X-Content-Type-Options") != "nosniff" || hd.Get("Referrer-Policy") == "" || hd.Get("Cache-Control") != "no-store" {
+			t.Errorf("%s: headers %v", path, hd)
+		}
+		if hd.Get("X-Request-Id") == "" {
+			t.Errorf("%s: no request id", path)
+		}
+	}
+}
+
+func TestLogoutNeedsPostAndIsIdempotent(t *testing.T) {
+	h := newHarness(t, nil)
+	c := h.browser()
+	h.login(c, demoEmail, demoPassword)
+	page := readBody(t, h.get(c, h.portalURL+"/logout"))
+	if !strings.Contains(page, "Sign out?") {
+		t.Fatalf("GET /logout is not a confirmation page: %s", page)
+	}
+	// Still signed in after the GET.
+	if page := readBody(t, h.get(c, h.portalURL+"/")); !strings.Contains(page, demoEmail) {
+		t.Fatal("GET /logout signed the user out")
+	}
+	_, vals := formValues(page, `action="/logout"`)
+	for i := 0; i < 2; i++ {
+		resp := h.post(c, h.portalURL+"/logout", vals)
+		body := readBody(t, resp)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, "signed out") {
+			t.Errorf("sign-out %d: %d %s", i+1, resp.StatusCode, body)
+		}
+	}
+}
+
+func TestRateLimit(t *testing.T) {
+	h := newHarness(t, map[string]string{"PORTAL_RATE_LIMIT": "3"})
+	c := h.browser()
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	var last *http.Response
+	for i := 0; i < 4; i++ {
+		last = h.get(c, h.portalURL+"/callback?state=x")
+		readBody(t, last)
+	}
+	if last.StatusCode != http.StatusTooManyRequests || last.Header.Get("Retry-After") == "" {
+		t.Errorf("4th callback: %d", last.StatusCode)
+	}
+	// Another bucket (the landing page) is not limited.
+	if resp := h.get(c, h.portalURL+"/"); resp.StatusCode != http.StatusOK {
+		t.Errorf("landing: %d", resp.StatusCode)
+	}
+}
+
+func TestTrustedProxies(t *testing.T) {
+	// Only a trusted proxy's X-Forwarded-For counts: from an untrusted peer
+	// a spoofed header must not dodge the limit.
+	h := newHarness(t, map[string]string{"PORTAL_RATE_LIMIT": "2"})
+	c := h.browser()
+	codes := []int{}
+	for i := 0; i < 3; i++ {
+		req, _ := http.NewRequest(http.MethodGet, h.portalURL+"/callback?state=x", nil)
+		req.Header.Set("X-Forwarded-For", fmt.Sprintf("203.0.113.%d", i))
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		readBody(t, resp)
+		codes = append(codes, resp.StatusCode)
+	}
+	if codes[2] != http.StatusTooManyRequests {
+		t.Errorf("spoofed X-Forwarded-For dodged the limit: %v", codes)
+	}
+	h2 := newHarness(t, map[string]string{"PORTAL_RATE_LIMIT": "2", "PORTAL_TRUSTED_PROXIES": "127.0.0.1"})
+	codes = codes[:0]
+	for i := 0; i < 3; i++ {
+		req, _ := http.NewRequest(http.MethodGet, h2.portalURL+"/callback?state=x", nil)
+		req.Header.Set("X-Forwarded-For", fmt.Sprintf("203.0.113.%d", i))
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		readBody(t, resp)
+		codes = append(codes, resp.StatusCode)
+	}
+	if codes[2] != http.StatusBadRequest {
+		t.Errorf("behind a trusted proxy, distinct clients were limited together: %v", codes)
+	}
+}
+
+func TestOversizedAndMalformedBodies(t *testing.T) {
+	h := newHarness(t, nil)
+	c := h.browser()
+	h.login(c, demoEmail, demoPassword)
+	big := url.Values{"registration.data.geographicarea": {strings.Repeat("x", 300<<10)}}
+	resp := h.post(c, h.portalURL+"/profile", big)
+	if readBody(t, resp); resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("oversized: %d", resp.StatusCode)
+	}
+	resp, err := c.Post(h.portalURL+"/profile", "application/x-www-form-urlencoded", strings.NewReader("a=%zz&b"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body := readBody(t, resp); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "garbled") {
+		t.Errorf("malformed: %d %s", resp.StatusCode, body)
+	}
+}
+
+// syncBuffer is a log sink safe for concurrent writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestLogsHoldNoSecrets runs a whole session with logging at debug level and
+// checks that no token, cookie, CSRF token, password or field value appears.
+func TestLogsHoldNoSecrets(t *testing.T) {
+	var logs syncBuffer
+	h := newHarnessLog(t, nil, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	c := h.browser()
+	h.login(c, demoEmail, demoPassword)
+	page := readBody(t, h.get(c, h.portalURL+"/"))
+	_, vals := formValues(page, `action="/profile"`)
+	vals.Set("registration.data.geographicarea", "Secret Valley 4711")
+	vals.Set("user.data.isAdmin", "true")
+	readBody(t, h.post(c, h.portalURL+"/profile", vals))
+	vals.Set("registration.data.maxprice", "98765zz")
+	readBody(t, h.post(c, h.portalURL+"/profile", vals))
+
+	u, _ := url.Parse(h.portalURL)
+	secrets := []string{demoPassword, "Secret Valley 4711", "98765zz", vals.Get("csrf_token"), h.seed.Variables.APIKey, h.seed.Variables.ClientSecret}
+	for _, ck := range c.Jar.Cookies(u) {
+		secrets = append(secrets, ck.Value)
+	}
+	out := logs.String()
+	if !strings.Contains(out, "request_id") || !strings.Contains(out, "user.data.isAdmin") {
+		t.Fatalf("logs lack the expected lines: %s", out)
+	}
+	for _, s := range secrets {
+		if s != "" && strings.Contains(out, s) {
+			t.Errorf("logs contain a secret or value %q", s)
+		}
+	}
+	if strings.Contains(out, "eyJ") {
+		t.Errorf("logs contain what looks like a JWT")
+	}
+}
+
+func TestNonASCIINames(t *testing.T) {
+	h := newHarness(t, nil)
+	name := "Jürgen Ørsted-Škoda 山田 🏠"
+	id := h.createUser("jurgen@example.com", "pässwörd-🏠", map[string]any{"firstName": "Jürgen", "lastName": "Ørsted-Škoda 山田 🏠", "fullName": name},
+		map[string]any{"minprice": 1, "maxprice": 2, "geographicarea": "Zürich"})
+	c := h.browser()
+	h.login(c, "jurgen@example.com", "pässwörd-🏠")
+	page := readBody(t, h.get(c, h.portalURL+"/"))
+	if !strings.Contains(page, name) || !strings.Contains(page, "Zürich") {
+		t.Fatalf("page lacks the names: %s", page)
+	}
+	_, vals := formValues(page, `action="/profile"`)
+	vals.Set("registration.data.geographicarea", "山田 🏠 Ørsted")
+	page = readBody(t, h.post(c, h.portalURL+"/profile", vals))
+	if !strings.Contains(page, "山田 🏠 Ørsted") || !strings.Contains(page, "Saved") {
+		t.Fatalf("after save: %s", page)
+	}
+	if got := h.registration(id)["data"].(map[string]any)["geographicarea"]; got != "山田 🏠 Ørsted" {
+		t.Errorf("stored %q", got)
+	}
+}
+
+// createUser registers a user for the demo application through the API.
+func (h *harness) createUser(email, password string, user, data map[string]any) string {
+	h.t.Helper()
+	user["email"] = email
+	user["password"] = password
+	body, _ := json.Marshal(map[string]any{
+		"user":                         user,
+		"registration":                 map[string]any{"applicationId": h.seed.Variables.ApplicationID, "data": data},
+		"skipVerification":             true,
+		"skipRegistrationVerification": true,
+	})
+	req, _ := http.NewRequest(http.MethodPost, h.idpURL+"/api/user/registration", bytes.NewReader(body))
+	req.Header.Set("Authorization", h.seed.Variables.APIKey)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		User struct {
+			ID string `json:"id"`
+		} `json:"user"`
+	}
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(b, &out) != nil {
+		h.t.Fatalf("create user: %d %s", resp.StatusCode, b)
+	}
+	return out.User.ID
+}
+
+// TestExpiredSessionKeepsDraft: the session ends while the user edits; the
+// save is not attempted, and after signing in again the user lands on the
+// form with what they typed.
+func TestExpiredSessionKeepsDraft(t *testing.T) {
+	h := newHarness(t, nil)
+	c := h.browser()
+	h.login(c, demoEmail, demoPassword)
+	page := readBody(t, h.get(c, h.portalURL+"/"))
+	_, vals := formValues(page, `action="/profile"`)
+	vals.Set("registration.data.geographicarea", "Typed before expiry")
+
+	// The session disappears server-side (expiry, or sign-out elsewhere).
+	u, _ := url.Parse(h.portalURL)
+	for _, ck := range c.Jar.Cookies(u) {
+		if strings.Contains(ck.Name, "portal_session") {
+			req, _ := http.NewRequest(http.MethodGet, h.portalURL+"/", nil)
+			req.AddCookie(ck)
+			sess, _ := h.app.sessions.Load(req)
+			if sess == nil {
+				t.Fatal("no session to expire")
+			}
+			h.app.sessions.Destroy(t.Context(), httptestRecorder(), sess)
+		}
+	}
+	h.idp.ResetCounts()
+	resp := h.post(c, h.portalURL+"/profile", vals)
+	body := readBody(t, resp)
+	// FusionAuth's SSO session is still alive, so the sign-in completes
+	// without a form and the user lands back on the profile.
+	if !strings.Contains(body, `value="Typed before expiry"`) || !strings.Contains(body, "not saved yet") {
+		t.Fatalf("draft not restored at %s: %s", resp.Request.URL, body)
+	}
+	if n := h.idp.Counts()["PATCH /api/user/registration/{userId}/{applicationId}"]; n != 0 {
+		t.Errorf("a save was attempted without a session")
+	}
+	data := h.registration(h.userID(demoEmail))["data"].(map[string]any)
+	if data["geographicarea"] != "Denver" {
+		t.Errorf("draft was saved: %v", data["geographicarea"])
+	}
+}
+
+// TestRefreshSingleFlight: with a short access-token life and one-time
+// refresh tokens, concurrent requests refresh once, and later requests use
+// the rotated token.
+func TestRefreshSingleFlight(t *testing.T) {
+	h := newHarness(t, nil)
+	h.idp.Faults().Update(func(f *devidp.FaultConfig) {
+		f.AccessTokenTTL = 31 * time.Second // just over the refresh margin
+		f.OneTimeRefreshTokens = true
+	})
+	c := h.browser()
+	h.login(c, demoEmail, demoPassword)
+	// The first access token is now stale; the refreshed one lives long.
+	h.idp.Faults().Update(func(f *devidp.FaultConfig) { f.AccessTokenTTL = time.Hour })
+	h.app.web.SetNow(func() time.Time { return time.Now().Add(2 * time.Minute) })
+	h.idp.ResetCounts()
+	var wg sync.WaitGroup
+	errs := make(chan string, 8)
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := c.Get(h.portalURL + "/")
+			if err != nil {
+				errs <- err.Error()
+				return
+			}
+			body := readBody(t, resp)
+			if !strings.Contains(body, demoEmail) {
+				errs <- fmt.Sprintf("%d at %s", resp.StatusCode, resp.Request.URL)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	if n := h.idp.Counts()["POST /oauth2/token"]; n != 1 {
+		t.Errorf("token endpoint called %d times, want 1", n)
+	}
+}
+
+// TestRefreshRejectedEndsSession: invalid_grant sends the user to sign in.
+func TestRefreshRejectedEndsSession(t *testing.T) {
+	h := newHarness(t, nil)
+	h.idp.Faults().Update(func(f *devidp.FaultConfig) { f.AccessTokenTTL = 31 * time.Second })
+	c := h.browser()
+	h.login(c, demoEmail, demoPassword)
+	h.revokeRefreshTokens(h.userID(demoEmail))
+	h.app.web.SetNow(func() time.Time { return time.Now().Add(2 * time.Minute) })
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp := h.get(c, h.portalURL+"/")
+	readBody(t, resp)
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/login") {
+		t.Fatalf("%d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
+
+func (h *harness) revokeRefreshTokens(userID string) {
+	req, _ := http.NewRequest(http.MethodDelete, h.idpURL+"/api/jwt/refresh?userId="+userID, nil)
+	req.Header.Set("Authorization", h.seed.Variables.APIKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		h.t.Fatalf("revoke refresh tokens: %d (the dev server must implement DELETE /api/jwt/refresh?userId=)", resp.StatusCode)
+	}
+}
