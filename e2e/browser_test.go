@@ -90,9 +90,16 @@ func byName(name string) chromedp.CSS { return chromedp.CSS(`[name="` + name + `
 func fill(sel chromedp.CSS, text string) chromedp.Action[chromedp.Void] {
 	return chromedp.Steps(
 		chromedp.WaitVisible(sel),
-		chromedp.SetValue(sel, ""),
+		clearValue(sel),
 		chromedp.SendKeys(sel, text),
 	)
+}
+
+// clearValue empties a control. (chromedp.SetValue cannot set "" in this
+// chromedp version: the empty argument is dropped and the input gets
+// "undefined"; chromedp.Clear only resets the attribute, not what was typed.)
+func clearValue(sel chromedp.CSS) chromedp.Action[chromedp.Void] {
+	return chromedp.Evaluate[chromedp.Void](`document.querySelector(` + jsString(string(sel)) + `).value = ""`)
 }
 
 // value reads a control's current value.

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -90,4 +91,10 @@ func TestRegisterEditSignOut(t *testing.T) {
 // forces the exact string in as a script would and checks the server's
 // answer: the message at the field, the typed text kept, nothing saved.
 func badNumber(t *testing.T, ctx context.Context) {
+	t.Helper()
+	do(t, ctx, "type 12abc", fill(byName("registration.data.maxprice"), "12abc"))
+	t.Logf("value after typing: %q", value(t, ctx, byName("registration.data.maxprice")))
+	do(t, ctx, "submit", chromedp.Click(chromedp.CSS(`.profile-form button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`form.profile-form`)))
+	h := get(t, ctx, "html", chromedp.OuterHTML(chromedp.CSS("main")))
+	t.Logf("page: %s", h)
 }

@@ -87,6 +87,7 @@ type discovery struct {
 	JWKSURI               string   `json:"jwks_uri"`
 	EndSessionEndpoint    string   `json:"end_session_endpoint"`
 	TokenAuthMethods      []string `json:"token_endpoint_auth_methods_supported"`
+	ScopesSupported       []string `json:"scopes_supported"`
 }
 
 // New fetches the discovery document at Issuer + "/.well-known/openid-configuration"
@@ -137,7 +138,7 @@ func New(ctx context.Context, c Config) (*Provider, error) {
 	}
 	scopes := c.Scopes
 	if len(scopes) == 0 {
-		scopes = DefaultScopes
+		scopes = defaultScopesFor(d.ScopesSupported)
 	}
 	if !slices.Contains(scopes, oidc.ScopeOpenID) {
 		scopes = append([]string{oidc.ScopeOpenID}, scopes...)
@@ -187,6 +188,19 @@ func New(ctx context.Context, c Config) (*Provider, error) {
 		now:  now,
 	}
 	return p, nil
+}
+
+// defaultScopesFor returns DefaultScopes without offline_access when the
+// provider advertises scopes_supported and offline_access is not in it: some
+// providers (Google, mockoidc) refuse the whole request for an unknown scope.
+// FusionAuth advertises offline_access, so it keeps its refresh tokens.
+// profile and email stay even when not advertised (FusionAuth lists only
+// openid and offline_access but honours both).
+func defaultScopesFor(supported []string) []string {
+	if len(supported) == 0 || slices.Contains(supported, oidc.ScopeOfflineAccess) {
+		return DefaultScopes
+	}
+	return slices.DeleteFunc(slices.Clone(DefaultScopes), func(s string) bool { return s == oidc.ScopeOfflineAccess })
 }
 
 func checkConfig(c Config) error {

@@ -92,3 +92,11 @@ func (f *field) shown(v any) string {
 	}
 	return display(v)
 }
+
+// Rebase replaces the submission's snapshot with the current values, for
+// re-rendering after a conflict: if the user submits again, what they see
+// now counts as "before", so their choice is saved.
+func (d *Definition) Rebase(s *Submission, current Record) {
+	s.Snapshot = d.View(current).Snapshot
+	s.snap = decodeSnapshot(s.Snapshot)
+}

@@ -151,9 +151,10 @@ func TestReadOnlyFields(t *testing.T) {
 		fld("user.data.oneline", "text", "string"),
 		fld("user.active", "checkbox", "bool"),
 		fld("user.data.ok", "text", "string"),
+		fld("user.twoFactor", "text", "string"),
 	}
 	d := mustDef(t, fields)
-	rec := userRec(t, `{"active":true,"data":{"obj":{"a":1},"list":5,"sel":"z","oneline":"a\nb","ok":"fine"},
+	rec := userRec(t, `{"active":true,"twoFactor":{"secret":"s3cr3t"},"data":{"obj":{"a":1},"list":5,"sel":"z","oneline":"a\nb","ok":"fine"},
 		"registrations":[{"applicationId":"app-1","roles":["admin"]}]}`)
 	v := d.View(rec)
 	html := render(t, v)
@@ -168,6 +169,9 @@ func TestReadOnlyFields(t *testing.T) {
 	}
 	if fv := fieldView(t, v, "user.data.ok"); fv.ReadOnly {
 		t.Errorf("the rest of the form must stay editable")
+	}
+	if strings.Contains(html, "s3cr3t") {
+		t.Errorf("a property outside the form's reach was displayed")
 	}
 	if !strings.Contains(html, "admin") {
 		t.Errorf("read-only roles not shown as text")
