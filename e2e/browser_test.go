@@ -71,6 +71,25 @@ func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action
 	}
 }
 
+// navigate runs steps that end in a page load (a click on a link or a
+// submit button), waits for the new page and returns its HTTP status. Waiting
+// for the load first keeps later queries off the page being left.
+func navigate(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) int64 {
+	t.Helper()
+	resp, err := chromedp.RunResponse(ctx, steps...)
+	if err != nil {
+		loc, _ := chromedp.Run(ctx, chromedp.Location())
+		t.Fatalf("%s (at %s): %v", what, loc, err)
+	}
+	if resp == nil {
+		return 0
+	}
+	return resp.Status
+}
+
+// click clicks the first element matching sel.
+func click(sel string) chromedp.Action[chromedp.Void] { return chromedp.Click(chromedp.CSS(sel)) }
+
 // get runs one browser action that returns a value.
 func get[T any](t *testing.T, ctx context.Context, what string, a chromedp.Action[T]) T {
 	t.Helper()
@@ -129,12 +148,11 @@ func jsString(s string) string {
 // signIn goes through the dev server's login page from the portal's landing page.
 func signIn(t *testing.T, ctx context.Context, s site, email, password string) {
 	t.Helper()
-	do(t, ctx, "sign in",
-		chromedp.Navigate(s.PortalURL+"/"),
-		chromedp.Click(chromedp.CSS(`a[href="/login"]`)),
-		fill(`#loginId`, email),
-		fill(`#password`, password),
-		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`form.profile-form`)),
-	)
+	do(t, ctx, "open the portal", chromedp.Navigate(s.PortalURL+"/"))
+	navigate(t, ctx, "go to sign-in", click(`a[href="/login"]`))
+	do(t, ctx, "fill the login form", fill(`#loginId`, email), fill(`#password`, password))
+	if st := navigate(t, ctx, "sign in", click(`button[type=submit]`)); st != 200 {
+		t.Fatalf("after sign-in: status %d", st)
+	}
+	do(t, ctx, "wait for the profile", chromedp.WaitVisible(chromedp.CSS(`form.profile-form`)))
 }

@@ -242,7 +242,8 @@ func (c *child) setFloor(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "size must be 0..10485760", http.StatusBadRequest)
 		return
 	}
-	page := bytes.Repeat([]byte("<p>floor page of the portal bench</p>\n"), n/39+1)[:n]
+	line := []byte("<p>floor page of the portal bench</p>\n")
+	page := bytes.Repeat(line, n/len(line)+1)[:n]
 	c.floorMu.Lock()
 	c.floorBuf = page
 	c.floorMu.Unlock()

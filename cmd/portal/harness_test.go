@@ -24,6 +24,8 @@ import (
 // harness runs the dev server and the portal in-process over real HTTP, the
 // way `portal demo` does, with the embedded demo kickstart.
 type harness struct {
+	ctx       context.Context
+	logger    *slog.Logger
 	t         *testing.T
 	idp       *devidp.Server
 	idpURL    string
@@ -54,22 +56,32 @@ func newHarnessLog(t *testing.T, env map[string]string, portalLog *slog.Logger) 
 	if err != nil {
 		t.Fatal(err)
 	}
+	h := &harness{t: t, idp: idp, idpURL: idpURL, seed: seed, ctx: ctx, logger: logger}
+	h.portalURL, h.app = h.startPortal(ctx, env, portalLog, logger)
+	return h
+}
+
+// startPortal starts one portal instance against the harness's dev server.
+// Tests with several instances call it again with the same store settings.
+func (h *harness) startPortal(ctx context.Context, env map[string]string, portalLog, logger *slog.Logger) (string, *app) {
+	t := h.t
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	portalURL := "http://" + ln.Addr().String()
-	if err := idp.AllowRedirects(seed.Variables.ApplicationID, portalURL+"/callback", portalURL+"/signed-out"); err != nil {
+	if err := h.idp.AllowRedirects(h.seed.Variables.ApplicationID, portalURL+"/callback", portalURL+"/signed-out"); err != nil {
 		t.Fatal(err)
 	}
 	vals := map[string]string{
 		"PORTAL_PUBLIC_URL":        portalURL,
 		"PORTAL_ADDR":              ln.Addr().String(),
 		"PORTAL_DATA_DIR":          t.TempDir(),
-		"FUSIONAUTH_URL":           idpURL,
-		"FUSIONAUTH_CLIENT_ID":     seed.Variables.ApplicationID,
-		"FUSIONAUTH_CLIENT_SECRET": seed.Variables.ClientSecret,
-		"FUSIONAUTH_API_KEY":       seed.Variables.APIKey,
+		"FUSIONAUTH_URL":           h.idpURL,
+		"FUSIONAUTH_CLIENT_ID":     h.seed.Variables.ApplicationID,
+		"FUSIONAUTH_CLIENT_SECRET": h.seed.Variables.ClientSecret,
+		"FUSIONAUTH_API_KEY":       h.seed.Variables.APIKey,
 		"PORTAL_RATE_LIMIT":        "0",
 	}
 	for k, v := range env {
@@ -87,8 +99,8 @@ func newHarnessLog(t *testing.T, env map[string]string, portalLog *slog.Logger) 
 		t.Fatal(err)
 	}
 	t.Cleanup(a.Close)
-	go serve(ctx, ln, a.handler, logger)
-	return &harness{t: t, idp: idp, idpURL: idpURL, portalURL: portalURL, seed: seed, app: a}
+	go serve(ctx, ln, a.handler, portalLog)
+	return portalURL, a
 }
 
 // browser is an HTTP client with a cookie jar that follows redirects.

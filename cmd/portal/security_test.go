@@ -409,3 +409,61 @@ func (h *harness) revokeRefreshTokens(userID string) {
 		h.t.Fatalf("revoke refresh tokens: %d (the dev server must implement DELETE /api/jwt/refresh?userId=)", resp.StatusCode)
 	}
 }
+
+func (h *harness) sessionCookie(c *http.Client) *http.Cookie {
+	u, _ := url.Parse(h.portalURL)
+	for _, ck := range c.Jar.Cookies(u) {
+		if strings.Contains(ck.Name, "portal_session") {
+			return ck
+		}
+	}
+	return nil
+}
+
+// TestSessionIDRotatesAtSignIn: signing in again issues a new id and the
+// old one stops working, so a planted or stolen pre-sign-in id is useless.
+func TestSessionIDRotatesAtSignIn(t *testing.T) {
+	h := newHarness(t, nil)
+	c := h.browser()
+	h.login(c, demoEmail, demoPassword)
+	first := h.sessionCookie(c)
+	if first == nil || len(first.Name)+len(first.Value) > 200 {
+		t.Fatalf("cookie %v", first)
+	}
+	// FusionAuth's SSO session is alive: /login completes without a form.
+	resp := h.get(c, h.portalURL+"/login")
+	readBody(t, resp)
+	second := h.sessionCookie(c)
+	if second == nil || second.Value == first.Value {
+		t.Fatalf("session id not rotated: %v -> %v", first, second)
+	}
+	old := &http.Client{}
+	req, _ := http.NewRequest(http.MethodGet, h.portalURL+"/", nil)
+	req.AddCookie(first)
+	resp, err := old.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body := readBody(t, resp); strings.Contains(body, demoEmail) {
+		t.Errorf("the old session id still works")
+	}
+}
+
+// TestIssuerMismatchAtStartup: a configured issuer that differs from
+// discovery's (here by a trailing slash) stops start-up, naming both.
+func TestIssuerMismatchAtStartup(t *testing.T) {
+	h := newHarness(t, nil)
+	vals := map[string]string{
+		"PORTAL_PUBLIC_URL":        "http://127.0.0.1:1",
+		"PORTAL_DATA_DIR":          t.TempDir(),
+		"FUSIONAUTH_URL":           h.idpURL,
+		"FUSIONAUTH_ISSUER":        h.idpURL + "/",
+		"FUSIONAUTH_CLIENT_ID":     h.seed.Variables.ApplicationID,
+		"FUSIONAUTH_CLIENT_SECRET": h.seed.Variables.ClientSecret,
+		"FUSIONAUTH_API_KEY":       h.seed.Variables.APIKey,
+	}
+	err := run(t.Context(), []string{"serve"}, func(k string) string { return vals[k] }, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), `"`+h.idpURL+`/"`) || !strings.Contains(err.Error(), `"`+h.idpURL+`"`) {
+		t.Fatalf("got %v", err)
+	}
+}

@@ -207,6 +207,11 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 func (s *Server) newSSO(w http.ResponseWriter, userID string) *ssoSession {
 	sess := &ssoSession{id: randomToken(), sid: newID(), userID: userID, authTime: time.Now().Unix(), expires: time.Now().Add(ssoLifetime)}
 	s.st.mu.Lock()
+	for k, old := range s.st.sso { // drop expired sessions
+		if time.Now().After(old.expires) {
+			delete(s.st.sso, k)
+		}
+	}
 	s.st.sso[sess.id] = sess
 	if u := s.st.users[userID]; u != nil {
 		u["lastLoginInstant"] = nowMillis()

@@ -183,6 +183,11 @@ func (s *Server) handleRegisterStep(w http.ResponseWriter, r *http.Request) {
 	if next := nextStep(def, step); next >= 0 {
 		pend.step = next
 		s.st.mu.Lock()
+		for k, old := range s.st.pending { // drop abandoned registrations
+			if time.Now().After(old.expires) {
+				delete(s.st.pending, k)
+			}
+		}
 		s.st.pending[pendingID] = pend
 		s.st.mu.Unlock()
 		s.renderRegister(w, app, p, def, next, pendingID, def.StepView(next))

@@ -42,3 +42,23 @@ func TestStartAndDiscovery(t *testing.T) {
 		t.Errorf("explicit issuer %q", s2.Issuer())
 	}
 }
+
+func TestAllowRedirects(t *testing.T) {
+	s, ts := newDemo(t)
+	if err := s.AllowRedirects(demoAppID, "http://127.0.0.1:1234/callback"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AllowRedirects("no-such-app", "http://x/"); err == nil {
+		t.Error("unknown application accepted")
+	}
+	q := authorizeParams(newPKCE(), "openid", "s", "n")
+	q.Set("redirect_uri", "http://127.0.0.1:1234/callback")
+	resp, err := browser(t).Get(ts.URL + "/oauth2/authorize?" + q.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	readAll(t, resp)
+	if resp.StatusCode != 200 {
+		t.Errorf("added redirect refused: %d", resp.StatusCode)
+	}
+}

@@ -78,6 +78,12 @@ func (f *field) showable(v any) bool {
 		}
 		s, isStr := v.(string)
 		return f.suggest && f.timezone && isStr && validTimezone(s)
+	case kNumber:
+		// A number box shows nothing for text that is not a number, and
+		// would then clear it on save.
+		s, ok := scalarText(f.typ, v)
+		_, isNum := canonNumber(s)
+		return ok && (isNum || strings.TrimSpace(s) == "")
 	case kText:
 		s, ok := scalarText(f.typ, v)
 		// A one-line input silently drops line breaks.

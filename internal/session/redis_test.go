@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"portal/internal/session"
 	"portal/internal/session/sessiontest"
 )
@@ -74,8 +76,30 @@ func newRedis(t *testing.T, url, prefix string) *session.RedisStore {
 	if err != nil {
 		t.Fatalf("NewRedisPrefix: %v", err)
 	}
-	t.Cleanup(func() { s.Close() })
+	t.Cleanup(func() {
+		s.Close()
+		removeKeys(t, url, prefix)
+	})
 	return s
+}
+
+// removeKeys deletes what a test left under prefix, so a shared server given
+// by PORTAL_TEST_REDIS_URL does not fill up with test keys.
+func removeKeys(t *testing.T, url, prefix string) {
+	opt, err := redis.ParseURL(url)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	c := redis.NewClient(opt)
+	defer c.Close()
+	ctx := context.Background()
+	iter := c.Scan(ctx, 0, "portaltest:*", 1000).Iterator()
+	for iter.Next(ctx) {
+		if strings.HasPrefix(iter.Val(), prefix) {
+			c.Del(ctx, iter.Val())
+		}
+	}
 }
 
 func uniquePrefix() string {
