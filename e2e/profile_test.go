@@ -144,3 +144,33 @@ func badNumber(t *testing.T, ctx context.Context) {
 		t.Logf("after the error Chrome shows %q in the number input (the page sent value=\"12abc\")", shown)
 	}
 }
+
+// TestBackAfterSignOut: after signing out, the browser's Back button must
+// not show the profile again from its cache (pages are sent no-store).
+func TestBackAfterSignOut(t *testing.T) {
+	ctx := newBrowser(t)
+	s := startDemo(t)
+	signIn(t, ctx, s, demoEmail, demoPassword)
+	if got := value(t, ctx, byName("registration.data.geographicarea")); got != "Denver" {
+		t.Fatalf("demo profile shows geographicarea %q, want Denver", got)
+	}
+	navigate(t, ctx, "sign out", click(`header nav button[type=submit]`))
+	if got := text(t, ctx, "main h1"); got != "You are signed out" {
+		t.Fatalf("signed-out heading = %q", got)
+	}
+	do(t, ctx, "go back", chromedp.NavigateBack())
+	body := text(t, ctx, "body")
+	for _, secret := range []string{demoEmail, "Denver", "500000"} {
+		if strings.Contains(body, secret) {
+			t.Errorf("after Back the page shows %q: %q", secret, body)
+		}
+	}
+	n := get(t, ctx, "count inputs", chromedp.Evaluate[int](`document.querySelectorAll('form.profile-form, [name^="registration.data."]').length`))
+	if n != 0 {
+		t.Errorf("after Back the page has %d profile form elements", n)
+	}
+	// What is shown instead is the signed-out start page.
+	if n := get(t, ctx, "sign-in link", chromedp.Evaluate[int](`document.querySelectorAll('a[href="/login"]').length`)); n == 0 {
+		t.Errorf("after Back there is no sign-in link: %q", body)
+	}
+}

@@ -77,7 +77,7 @@ func (s *Server) keyAllows(header, method, endpoint string) bool {
 	return false
 }
 
-// errs builds FusionAuth's error body with one field error.
+// fieldError builds FusionAuth's error body with one field error, code "[typ]path".
 func fieldError(path, typ, msg string) fusionauth.Errors {
 	return fusionauth.Errors{FieldErrors: map[string][]fusionauth.ErrorItem{
 		path: {{Code: "[" + typ + "]" + path, Message: msg}},
@@ -90,7 +90,7 @@ func invalidJSON(path, detail string) fusionauth.Errors {
 	}}
 }
 
-// add merges other's errors into e.
+// addErrors merges other's errors into e.
 func addErrors(e *fusionauth.Errors, other fusionauth.Errors) {
 	for k, v := range other.FieldErrors {
 		if e.FieldErrors == nil {

@@ -246,6 +246,10 @@ func (s *Server) routes() {
 	api("GET /api/tenant/{id}", s.apiGetTenant)
 	api("PATCH /api/tenant/{id}", s.apiPatchTenant)
 	api("POST /api/key/generate", s.apiGenerateKey)
+	api("GET /api/jwt/refresh", s.apiListRefreshTokens)
+	api("GET /api/jwt/refresh/{tokenId}", s.apiGetRefreshToken)
+	api("DELETE /api/jwt/refresh", s.apiRevokeRefreshTokens)
+	api("DELETE /api/jwt/refresh/{tokenId}", s.apiRevokeRefreshTokens)
 	api("POST /api/key/generate/{id}", s.apiGenerateKey)
 
 	m.HandleFunc("GET /{$}", s.handleHome)

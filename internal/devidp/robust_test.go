@@ -30,14 +30,14 @@ func TestNoPanicOnBadInput(t *testing.T) {
 	}
 	deep := []string{strings.Repeat("[", 20000) + strings.Repeat("]", 20000), `{"user":{"data":` + strings.Repeat(`{"a":`, 5000) + `1` + strings.Repeat("}", 5000) + `}}`}
 	ids := []string{demoUserID, demoAppID, demoFormID, demoTenantID, "x", "%00", "..%2f"}
-	paths := []string{"/api/user", "/api/user/registration", "/api/form", "/api/form/field", "/api/application", "/api/key/generate"}
+	paths := []string{"/api/user", "/api/user/registration", "/api/form", "/api/form/field", "/api/application", "/api/key/generate", "/api/jwt/refresh", "/api/jwt/refresh?userId=x&token=y"}
 	for _, p := range []string{"/api/user/%s", "/api/user/registration/%s", "/api/user/registration/" + demoUserID + "/%s",
-		"/api/form/%s", "/api/form/field/%s", "/api/application/%s", "/api/tenant/%s", "/api/key/generate/%s"} {
+		"/api/form/%s", "/api/form/field/%s", "/api/application/%s", "/api/tenant/%s", "/api/key/generate/%s", "/api/jwt/refresh/%s"} {
 		for _, id := range ids {
 			paths = append(paths, strings.Replace(p, "%s", id, 1))
 		}
 	}
-	for _, method := range []string{"GET", "POST", "PUT", "PATCH"} {
+	for _, method := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
 		cts := []string{"application/json"}
 		if method == "PATCH" {
 			cts = append(cts, "application/merge-patch+json", "text/plain;;")

@@ -19,6 +19,7 @@ type refreshToken struct {
 	id, token, userID, appID string
 	scope, nonce, ssoID      string
 	authTime                 int64
+	insertMillis             int64
 	expires                  time.Time
 }
 
@@ -143,7 +144,7 @@ func (s *Server) codeGrant(r *http.Request, app fusionauth.Application, raw map[
 	if slices.Contains(strings.Fields(c.scope), "offline_access") && app.OAuthConfiguration.GenerateRefreshTokens &&
 		slices.Contains(app.OAuthConfiguration.EnabledGrants, "refresh_token") {
 		rt := &refreshToken{id: newID(), token: randomToken(), userID: c.userID, appID: app.ID, scope: c.scope,
-			nonce: c.nonce, ssoID: c.ssoID, authTime: c.authTime,
+			nonce: c.nonce, ssoID: c.ssoID, authTime: c.authTime, insertMillis: nowMillis(),
 			expires: time.Now().Add(time.Duration(jwtSetting(raw, "refreshTokenTimeToLiveInMinutes", 43200)) * time.Minute)}
 		s.st.mu.Lock()
 		s.st.refresh[rt.token] = rt

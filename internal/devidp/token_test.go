@@ -284,3 +284,37 @@ func TestTokenFaults(t *testing.T) {
 	}
 	s.Faults().Reset()
 }
+
+func TestRefreshTokenAPI(t *testing.T) {
+	_, ts := newDemo(t)
+	c := browser(t)
+	var ids []string
+	for range 2 {
+		p := newPKCE()
+		_, b := token(t, ts, codeForm(login(t, c, ts, p, "openid offline_access", "n"), p))
+		ids = append(ids, b["refresh_token_id"].(string))
+	}
+	st, body := api(t, ts, "GET", "/api/jwt/refresh?userId="+demoUserID, "", "")
+	if list, _ := decode(t, body)["refreshTokens"].([]any); st != 200 || len(list) != 2 {
+		t.Fatalf("list: %d %s", st, body)
+	}
+	if st, body := api(t, ts, "GET", "/api/jwt/refresh/"+ids[0], "", ""); st != 200 || path(decode(t, body), "refreshToken", "userId") != demoUserID {
+		t.Errorf("get: %d %s", st, body)
+	}
+	if st, _ := api(t, ts, "DELETE", "/api/jwt/refresh/"+ids[0], "", ""); st != 200 {
+		t.Errorf("delete by id: %d", st)
+	}
+	if st, _ := api(t, ts, "GET", "/api/jwt/refresh/"+ids[0], "", ""); st != 404 {
+		t.Errorf("deleted token still there: %d", st)
+	}
+	if st, body := api(t, ts, "DELETE", "/api/jwt/refresh?userId="+demoUserID, "", ""); st != 200 || body != "" {
+		t.Errorf("delete by user: %d %q", st, body)
+	}
+	_, body = api(t, ts, "GET", "/api/jwt/refresh?userId="+demoUserID, "", "")
+	if list, _ := decode(t, body)["refreshTokens"].([]any); len(list) != 0 {
+		t.Errorf("tokens left: %s", body)
+	}
+	if st, _ := api(t, ts, "DELETE", "/api/jwt/refresh", "", ""); st != 400 {
+		t.Errorf("delete without parameters: %d", st)
+	}
+}

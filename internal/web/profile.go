@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"sort"
 	"strings"
 
@@ -61,8 +60,9 @@ func (s *Server) showHome(w http.ResponseWriter, r *http.Request) {
 	view := def.View(rec)
 	if kept := s.takeDraft(ctx, sess.UserID, r.URL.Query().Get("resume")); kept != nil {
 		// Input typed before a re-sign-in: shown again, validated, not saved.
-		view = def.ViewSubmission(def.Parse(kept))
-		view.Snapshot = def.View(rec).Snapshot
+		sub := def.Parse(kept)
+		def.Rebase(sub, rec)
+		view = def.ViewSubmission(sub)
 		d.Flash = "You are signed in again. Your changes were kept below but not saved yet: check them and press Save."
 	}
 	d.Profile = &profileView{Identity: identityRows(user), Form: &view, Editable: true}
@@ -113,9 +113,9 @@ func (s *Server) saveProfile(w http.ResponseWriter, r *http.Request) {
 	rec := form.Record{User: current, ApplicationID: s.opt.ApplicationID}
 	patch, conflicts := def.Changes(sub, rec)
 	if len(conflicts) > 0 {
-		view := def.ViewSubmission(sub)
 		// The fresh snapshot makes a second Save mean "keep my values".
-		view.Snapshot = def.View(rec).Snapshot
+		def.Rebase(sub, rec)
+		view := def.ViewSubmission(sub)
 		d.Profile = &profileView{Identity: identityRows(current), Form: &view, Editable: true, Conflicts: conflicts,
 			Problem: "Some fields were changed elsewhere since you opened this page. Nothing was saved yet."}
 		s.render(w, r, http.StatusConflict, "profile", d)
@@ -242,4 +242,3 @@ func claimRows(claims map[string]any) []identityRow {
 	return rows
 }
 
-var _ = url.Values{}
