@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -32,6 +33,7 @@ type phaseResult struct {
 	p50, p95, p99 time.Duration
 	faCalls       int           // FusionAuth calls seen by the dev server
 	cpu           time.Duration // portal process CPU (user+system)
+	benchCPU      time.Duration // this process: load generator and dev server
 	mallocs       uint64
 	allocBytes    uint64
 	rssKB         int64
@@ -59,6 +61,7 @@ func (b *bench) runPhase(ctx context.Context, name string, d time.Duration, do r
 		return phaseResult{}, err
 	}
 	countsBefore := sumCounts(b.idp.Counts())
+	selfBefore := selfCPU()
 	var (
 		mu       sync.Mutex
 		all      []time.Duration
@@ -94,6 +97,7 @@ func (b *bench) runPhase(ctx context.Context, name string, d time.Duration, do r
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	selfAfter := selfCPU()
 	after, err := b.childStats(ctx, false)
 	if err != nil {
 		return phaseResult{}, err
@@ -104,12 +108,20 @@ func (b *bench) runPhase(ctx context.Context, name string, d time.Duration, do r
 		p50: percentile(all, 50), p95: percentile(all, 95), p99: percentile(all, 99),
 		faCalls:    sumCounts(b.idp.Counts()) - countsBefore,
 		cpu:        time.Duration(after.CPUMicros-before.CPUMicros) * time.Microsecond,
+		benchCPU:   selfAfter - selfBefore,
 		mallocs:    after.Mallocs - before.Mallocs,
 		allocBytes: after.TotalAlloc - before.TotalAlloc,
 		rssKB:      after.RSSKB,
 	}
 	r.firstError, _ = firstErr.Load().(string)
 	return r, nil
+}
+
+// selfCPU is the user+system CPU time used so far by this process.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // percentile is the nearest-rank percentile of sorted durations: the

@@ -144,10 +144,11 @@ func (b *bench) profile(ctx context.Context, phase string) func() {
 }
 
 // printTable prints one row per phase. CPU and allocations are the portal
-// child's own; "of floor" compares throughput with the bare handler (row 1).
+// child's own; bench CPU is this process's (load generator and dev server,
+// which share the machine with the portal); "of floor" compares throughput with the bare handler (row 1).
 func printTable(out io.Writer, rs []phaseResult) {
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "phase\treq/s\tof floor\tp50\tp95\tp99\terrors\tFA calls/req\tportal CPU/req\tcores used\tallocs/req\talloc KB/req\tRSS MB\t")
+	fmt.Fprintln(tw, "phase\treq/s\tof floor\tp50\tp95\tp99\terrors\tFA calls/req\tportal CPU/req\tportal cores\tbench CPU/req\tallocs/req\talloc KB/req\tRSS MB\t")
 	floor := 0.0
 	if len(rs) > 0 {
 		floor = rs[0].rate()
@@ -157,9 +158,10 @@ func printTable(out io.Writer, rs []phaseResult) {
 		if floor > 0 {
 			frac = fmt.Sprintf("%.0f%%", 100*r.rate()/floor)
 		}
-		fmt.Fprintf(tw, "%s\t%.0f\t%s\t%s\t%s\t%s\t%d\t%.2f\t%s\t%.2f\t%.0f\t%.1f\t%.1f\t\n",
+		fmt.Fprintf(tw, "%s\t%.0f\t%s\t%s\t%s\t%s\t%d\t%.2f\t%s\t%.2f\t%s\t%.0f\t%.1f\t%.1f\t\n",
 			r.name, r.rate(), frac, ms(r.p50), ms(r.p95), ms(r.p99), r.errors, r.per(float64(r.faCalls)),
 			time.Duration(r.per(float64(r.cpu))).Round(time.Microsecond), r.cpu.Seconds()/r.elapsed.Seconds(),
+			time.Duration(r.per(float64(r.benchCPU))).Round(time.Microsecond),
 			r.per(float64(r.mallocs)), r.per(float64(r.allocBytes))/1024, float64(r.rssKB)/1024)
 	}
 	tw.Flush()

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"html"
 	"io"
 	"log/slog"
 	"net/http"
@@ -147,7 +148,7 @@ func BenchmarkSaveProfile(b *testing.B) {
 		"registration.data.geographicarea": {"Downtown"},
 	}
 	for _, m := range hiddenRE.FindAllStringSubmatch(string(page), -1) {
-		form.Set(m[1], strings.ReplaceAll(m[2], "&#43;", "+"))
+		form.Set(m[1], html.UnescapeString(m[2]))
 	}
 	if form.Get("csrf_token") == "" || form.Get("form.snapshot") == "" {
 		b.Fatalf("profile page without csrf token or snapshot:\n%s", page)
