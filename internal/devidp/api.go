@@ -84,6 +84,8 @@ func fieldError(path, typ, msg string) fusionauth.Errors {
 	}}
 }
 
+// invalidJSON is the error for a property of the wrong JSON type; its code
+// is the bare "[invalidJSON]", as FusionAuth sends it.
 func invalidJSON(path, detail string) fusionauth.Errors {
 	return fusionauth.Errors{FieldErrors: map[string][]fusionauth.ErrorItem{
 		path: {{Code: "[invalidJSON]", Message: fmt.Sprintf("Invalid JSON in the request body. The property was [%s]. The error was [Possible conversion error]. The detailed exception was [%s].", path, detail)}},

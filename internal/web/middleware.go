@@ -81,7 +81,9 @@ func (s *Server) withRequestLog(next http.Handler) http.Handler {
 			sw.status = http.StatusOK
 		}
 		d := time.Since(start)
-		route := r.Pattern
+		// The route pattern (not the path) labels metrics, so ids in URLs
+		// cannot blow up their cardinality.
+		_, route := s.mux.Handler(r)
 		if route == "" {
 			route = "unmatched"
 		}

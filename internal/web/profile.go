@@ -241,4 +241,3 @@ func claimRows(claims map[string]any) []identityRow {
 	sort.Slice(rows, func(i, j int) bool { return rows[i].Label < rows[j].Label })
 	return rows
 }
-

@@ -31,6 +31,7 @@ func (s *Server) routes() http.Handler {
 
 	// Outermost first: ids and logging see everything, including panics
 	// turned into error pages; CSRF and sessions run inside.
+	s.mux = mux
 	var h http.Handler = mux
 	h = s.withSession(h)
 	h = s.withCSRF(h)

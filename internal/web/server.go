@@ -78,6 +78,7 @@ type Server struct {
 	refresh singleflight.Group
 	assets  *assets
 	handler http.Handler
+	mux     *http.ServeMux
 	metrics *Metrics
 	clock   atomic.Pointer[func() time.Time]
 }
