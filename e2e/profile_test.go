@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -155,20 +154,21 @@ func TestBackAfterSignOut(t *testing.T) {
 	if got := value(t, ctx, byName("registration.data.geographicarea")); got != "Denver" {
 		t.Fatalf("demo profile shows geographicarea %q, want Denver", got)
 	}
+	do(t, ctx, "mark the page", chromedp.Evaluate[chromedp.Void](`window.e2eMarker = "profile"`))
 	navigate(t, ctx, "sign out", click(`header nav button[type=submit]`))
 	if got := text(t, ctx, "main h1"); got != "You are signed out" {
 		t.Fatalf("signed-out heading = %q", got)
 	}
 	// history.back() and a poll rather than chromedp.NavigateBack, which
 	// waits for a load event that a back/forward-cache restore never fires.
-	do(t, ctx, "go back",
-		chromedp.Evaluate[chromedp.Void](`history.back()`),
-		chromedp.Poll[chromedp.Void](`location.pathname === "/" && document.readyState === "complete"`,
-			chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(15*time.Second)),
-	)
+	do(t, ctx, "go back", chromedp.Evaluate[chromedp.Void](`history.back()`))
+	waitJS(t, ctx, "the previous page", `location.pathname === "/" && document.readyState === "complete"`)
+	t.Logf("marker after Back: %q", get(t, ctx, "marker", chromedp.Evaluate[string](`String(window.e2eMarker)`)))
 	t.Logf("navigation type after Back: %s", get(t, ctx, "navigation type",
 		chromedp.Evaluate[string](`performance.getEntriesByType("navigation")[0].type`)))
-	body := text(t, ctx, "body")
+	// Read through Runtime.evaluate: chromedp's DOM queries do not follow a
+	// history navigation they did not start.
+	body := get(t, ctx, "page text", chromedp.Evaluate[string](`document.body.innerText`))
 	for _, secret := range []string{demoEmail, "Denver", "500000"} {
 		if strings.Contains(body, secret) {
 			t.Errorf("after Back the page shows %q: %q", secret, body)

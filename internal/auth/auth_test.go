@@ -329,13 +329,11 @@ func TestInvalidGrant(t *testing.T) {
 	}
 	// Other token endpoint errors are not ErrInvalidGrant.
 	op.set(func() {
-		op.set(func() {
-			op.tokenReply = func(url.Values) (int, any) { return 401, map[string]string{"error": "invalid_client"} }
-		})
-		if _, err := p.Refresh(context.Background(), Tokens{RefreshToken: "x"}, ""); err == nil || errors.Is(err, ErrInvalidGrant) {
-			t.Fatalf("invalid_client: err = %v", err)
-		}
+		op.tokenReply = func(url.Values) (int, any) { return 401, map[string]string{"error": "invalid_client"} }
 	})
+	if _, err := p.Refresh(context.Background(), Tokens{RefreshToken: "x"}, ""); err == nil || errors.Is(err, ErrInvalidGrant) {
+		t.Fatalf("invalid_client: err = %v", err)
+	}
 	if _, err := p.Refresh(context.Background(), Tokens{}, ""); !errors.Is(err, ErrInvalidGrant) {
 		t.Fatalf("no refresh token: err = %v", err)
 	}

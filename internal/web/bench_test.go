@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"html"
 	"io"
@@ -116,6 +117,8 @@ func newBenchServer(b *testing.B) (http.Handler, string) {
 	return srv, cookies[0].Name + "=" + cookies[0].Value
 }
 
+var maxPriceInput = []byte(`name="registration.data.maxprice"`)
+
 func BenchmarkProfilePage(b *testing.B) {
 	h, cookie := newBenchServer(b)
 	req := httptest.NewRequest(http.MethodGet, "/", nil)
@@ -125,7 +128,7 @@ func BenchmarkProfilePage(b *testing.B) {
 	for b.Loop() {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
-		if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `name="registration.data.maxprice"`) {
+		if rec.Code != http.StatusOK || !bytes.Contains(rec.Body.Bytes(), maxPriceInput) {
 			b.Fatalf("status %d, body without the form:\n%s", rec.Code, rec.Body.String())
 		}
 		size = rec.Body.Len()

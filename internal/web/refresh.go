@@ -32,6 +32,14 @@ func (s *Server) ensureFresh(w http.ResponseWriter, r *http.Request, sess *sessi
 	}
 	ctx := r.Context()
 	v, err, _ := s.refresh.Do(sess.UserID+"|"+sess.RefreshToken, func() (any, error) {
+		// A request that loaded the session just before another one's
+		// refresh finished arrives here with the old tokens: the stored
+		// session already has new ones, so use them instead of spending
+		// (and, with one-time refresh tokens, burning) the old one.
+		if stored, err := s.opt.Sessions.Load(r); err == nil && stored != nil &&
+			stored.RefreshToken != sess.RefreshToken && s.now().Add(refreshMargin).Before(stored.TokenExpiry) {
+			return auth.Tokens{AccessToken: stored.AccessToken, RefreshToken: stored.RefreshToken, IDToken: stored.IDToken, Expiry: stored.TokenExpiry}, nil
+		}
 		t, err := s.opt.Auth.Refresh(context.WithoutCancel(ctx), auth.Tokens{
 			AccessToken: sess.AccessToken, RefreshToken: sess.RefreshToken, IDToken: sess.IDToken, Expiry: sess.TokenExpiry,
 		}, sess.Nonce)
