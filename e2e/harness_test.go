@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -123,6 +124,12 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
+// portTaken reports whether a start failed because a port was taken in the
+// moment between freeAddr and the process binding it; only then is a retry useful.
+func portTaken(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "address already in use")
+}
+
 // startDemo runs `portal demo` on free ports: the dev server seeded with the
 // demo kickstart and the portal, both on 127.0.0.1 (their cookies have
 // different names, so sharing a host is fine).
@@ -137,6 +144,9 @@ func startDemo(t *testing.T) site {
 			return s
 		}
 		p.stop()
+		if !portTaken(last) {
+			break
+		}
 	}
 	t.Fatal(last)
 	return site{}
@@ -196,4 +206,46 @@ func (s site) registrationData(t *testing.T, user map[string]any) map[string]any
 // uniqueEmail is a fresh address per call.
 func uniqueEmail(prefix string) string {
 	return fmt.Sprintf("%s-%d@example.com", prefix, time.Now().UnixNano())
+}
+
+// startSeparate runs `portal devidp` seeded from a kickstart file and `portal
+// serve` against it as two processes, configured only through environment
+// variables, as in production. The kickstart reads the portal's URL from
+// #{ENV.PORTAL_TEST_URL} to register its redirect URLs.
+func startSeparate(t *testing.T, kickstart, apiKey, appID, clientSecret string) site {
+	t.Helper()
+	var last error
+	for range 3 {
+		addr, idpAddr := freeAddr(t), freeAddr(t)
+		s := site{PortalURL: "http://" + addr, IDPURL: "http://" + idpAddr, APIKey: apiKey, AppID: appID}
+		idp := startProc(t, "portal devidp", []string{"PORTAL_TEST_URL=" + s.PortalURL},
+			"devidp", "--addr", idpAddr, "--kickstart", kickstart)
+		if last = idp.waitReady(s.IDPURL + "/.well-known/openid-configuration"); last != nil {
+			idp.stop()
+			if !portTaken(last) {
+				break
+			}
+			continue
+		}
+		p := startProc(t, "portal serve", []string{
+			"PORTAL_PUBLIC_URL=" + s.PortalURL,
+			"PORTAL_ADDR=" + addr,
+			"PORTAL_DATA_DIR=" + t.TempDir(),
+			"PORTAL_RATE_LIMIT=0",
+			"FUSIONAUTH_URL=" + s.IDPURL,
+			"FUSIONAUTH_CLIENT_ID=" + appID,
+			"FUSIONAUTH_CLIENT_SECRET=" + clientSecret,
+			"FUSIONAUTH_API_KEY=" + apiKey,
+		}, "serve")
+		if last = p.waitReady(s.PortalURL + "/healthz"); last == nil {
+			return s
+		}
+		p.stop()
+		idp.stop()
+		if !portTaken(last) {
+			break
+		}
+	}
+	t.Fatal(last)
+	return site{}
 }

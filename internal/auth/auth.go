@@ -144,8 +144,7 @@ func New(ctx context.Context, c Config) (*Provider, error) {
 		scopes = append([]string{oidc.ScopeOpenID}, scopes...)
 	}
 
-	keyCtx := oidc.ClientContext(context.WithoutCancel(ctx), hc)
-	keys := &keySet{remote: oidc.NewRemoteKeySet(keyCtx, d.JWKSURI), hmacAlgs: hmacAlgs}
+	keys := &keySet{remote: &remoteKeys{url: d.JWKSURI, hc: hc}, hmacAlgs: hmacAlgs}
 	if len(hmacAlgs) > 0 {
 		keys.secret = []byte(c.ClientSecret)
 	}

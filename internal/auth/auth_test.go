@@ -448,3 +448,22 @@ func TestPendingJSON(t *testing.T) {
 		t.Fatalf("round trip = %+v", back)
 	}
 }
+
+func TestJWKSUnavailable(t *testing.T) {
+	op, k := newOP(t)
+	p := op.provider(t, nil)
+	op.set(func() { op.jwksDown = true })
+	_, pend := p.AuthURL(false)
+	op.replyTokens(sign(t, k, op.claims(pend.Nonce)), "")
+	var ve *VerificationError
+	if _, _, err := p.Exchange(context.Background(), pend, "c"); !errors.As(err, &ve) || ve.Reason != "signing keys unavailable" {
+		t.Fatalf("err = %v", err)
+	}
+	// Back up: the next sign-in fetches again and succeeds.
+	op.set(func() { op.jwksDown = false })
+	_, pend = p.AuthURL(false)
+	op.replyTokens(sign(t, k, op.claims(pend.Nonce)), "")
+	if _, _, err := p.Exchange(context.Background(), pend, "c"); err != nil || op.fetches() != 2 {
+		t.Fatalf("err = %v, fetches = %d", err, op.fetches())
+	}
+}

@@ -38,6 +38,7 @@ type testOP struct {
 	noEndSession bool
 	published    []jose.JSONWebKey // public keys served at the JWKS URL
 	jwksFetches  int
+	jwksDown     bool
 	tokenReply   func(form url.Values) (int, any) // token endpoint answer
 	tokenForms   []url.Values
 	userinfo     map[string]any
@@ -120,7 +121,12 @@ func (op *testOP) jwks(w http.ResponseWriter, r *http.Request) {
 	op.mu.Lock()
 	op.jwksFetches++
 	set := jose.JSONWebKeySet{Keys: append([]jose.JSONWebKey(nil), op.published...)}
+	down := op.jwksDown
 	op.mu.Unlock()
+	if down {
+		http.Error(w, "down", http.StatusServiceUnavailable)
+		return
+	}
 	json.NewEncoder(w).Encode(set)
 }
 

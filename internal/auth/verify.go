@@ -42,8 +42,8 @@ func verr(reason string, format string, args ...any) *VerificationError {
 
 // keySet verifies HS* tokens with the client secret (only when such an
 // algorithm is allowed) and everything else against the provider's JWKS.
-// go-oidc's RemoteKeySet refetches the JWKS when a kid is unknown, which is
-// how key rotation is picked up.
+// remoteKeys refetches the JWKS when a kid is unknown, which is how key
+// rotation is picked up.
 type keySet struct {
 	remote   oidc.KeySet
 	hmacAlgs []string
