@@ -108,6 +108,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		FormID:         cfg.FormID,
 		FormCacheTTL:   cfg.FormCacheTTL,
 		PublicURL:      cfg.PublicURL,
+		Issuer:         cfg.Issuer,
 		IssuerOrigin:   issuerOrigin,
 		Secure:         cfg.Secure(),
 		TrustedProxies: cfg.TrustedProxies,

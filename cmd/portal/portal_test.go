@@ -191,6 +191,7 @@ func TestCallbackFailuresAreFriendly(t *testing.T) {
 		{"access denied", "state=" + start() + "&error=access_denied", "cancelled"},
 		{"no code", "state=" + start(), "no authorization code"},
 		{"bad code", "state=" + start() + "&code=forged", "could not verify"},
+		{"other issuer", "state=" + start() + "&code=abc&iss=https%3A%2F%2Fevil.example", "unexpected identity provider"},
 		{"huge state", "state=" + strings.Repeat("x", 5000) + "&code=a", "incomplete"},
 	}
 	h.idp.ResetCounts()

@@ -48,6 +48,7 @@ type Options struct {
 	FormID         string
 	FormCacheTTL   time.Duration
 	PublicURL      *url.URL
+	Issuer         string // checked against the callback's iss parameter (RFC 9207)
 	IssuerOrigin   string // allowed as a form-action target (sign-out redirects there)
 	Secure         bool
 	TrustedProxies []netip.Prefix
@@ -116,7 +117,8 @@ func New(opt Options) (*Server, error) {
 // ServeHTTP makes Server an http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-// Forms exposes the form cache so `portal run` can warm it at start-up.
+// WarmForms loads the form definitions at start-up, so the first profile
+// view is as fast as the rest.
 func (s *Server) WarmForms(ctx context.Context) error {
 	if s.forms == nil {
 		return nil

@@ -92,6 +92,13 @@ func (s *Server) finishLogin(w http.ResponseWriter, r *http.Request) {
 		fail("Sign-in did not succeed", "The sign-in service reported a problem ("+e+"). Please try again.")
 		return
 	}
+	// RFC 9207 (FusionAuth 1.69+ sends it): when the provider names itself
+	// on the redirect, it must be ours, or a mix-up attack is under way.
+	if iss := q.Get("iss"); iss != "" && s.opt.Issuer != "" && iss != s.opt.Issuer {
+		s.log.Warn("callback from another issuer", "request_id", requestID(ctx))
+		fail("Sign-in could not be verified", "The sign-in response came from an unexpected identity provider. Please try again.")
+		return
+	}
 	code := q.Get("code")
 	if code == "" {
 		fail("Sign-in could not be completed", "The sign-in response had no authorization code. Please start again.")
