@@ -47,3 +47,17 @@ func TestTwoInstancesShareRedis(t *testing.T) {
 		}
 	}
 }
+
+// TestRestartKeepsSQLiteSessions: a portal restarted on the same data
+// directory still knows its signed-in users.
+func TestRestartKeepsSQLiteSessions(t *testing.T) {
+	dir := t.TempDir()
+	h := newHarness(t, map[string]string{"PORTAL_DATA_DIR": dir})
+	c := h.browser()
+	h.login(c, demoEmail, demoPassword)
+	h.app.Close() // the first instance's store is closed: only the file remains
+	url2, _ := h.startPortal(h.ctx, map[string]string{"PORTAL_DATA_DIR": dir}, nil, h.logger)
+	if page := readBody(t, h.get(c, url2+"/")); !strings.Contains(page, demoEmail) {
+		t.Fatalf("session lost across restart: %s", page)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"strings"
@@ -91,9 +92,34 @@ func (rec *oidcRecord) middleware(next http.Handler) http.Handler {
 			rec.mu.Lock()
 			rec.token = append(rec.token, cloneValues(r.PostForm))
 			rec.mu.Unlock()
+			fixExpiresIn(w, r, next)
+			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// fixExpiresIn serves a token response with expires_in in seconds, as RFC
+// 6749 section 5.1 requires. mockoidc encodes a Go time.Duration there
+// (nanoseconds), which would make every access token live for centuries and
+// leave the portal's refresh path untested.
+func fixExpiresIn(w http.ResponseWriter, r *http.Request, next http.Handler) {
+	rr := httptest.NewRecorder()
+	next.ServeHTTP(rr, r)
+	body := rr.Body.Bytes()
+	var m map[string]any
+	if rr.Code == http.StatusOK && json.Unmarshal(body, &m) == nil {
+		if ns, ok := m["expires_in"].(float64); ok {
+			m["expires_in"] = int64(time.Duration(ns) / time.Second)
+			body, _ = json.Marshal(m)
+		}
+	}
+	for k, v := range rr.Header() {
+		w.Header()[k] = v
+	}
+	w.Header().Del("Content-Length")
+	w.WriteHeader(rr.Code)
+	w.Write(body)
 }
 
 func (rec *oidcRecord) snapshot() (authorize, token []url.Values) {
