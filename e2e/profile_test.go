@@ -89,12 +89,13 @@ func TestRegisterEditSignOut(t *testing.T) {
 	}
 }
 
-// badNumber submits "12abc" as the maximum price. The field is rendered as
-// <input type=number>, and Chrome drops the letters as they are typed, so a
-// user cannot get "12abc" into it. The test logs what Chrome keeps, then
-// makes the input a text box (as a browser without number inputs would have)
-// to send exactly "12abc" and checks the portal's answer: 422, the message at
-// the field and in the summary, the typed text echoed back, nothing saved.
+// badNumber types "12abc" as the maximum price and saves: 422, the message
+// at the field (linked from the summary, aria-invalid, aria-describedby),
+// the typed text still in the input, nothing saved. The form engine renders
+// numbers as <input type=text inputmode=decimal>. Should it render
+// <input type=number> again, Chrome drops the letters as they are typed, so
+// the test then makes the input a text box first (as a browser without
+// number inputs would have) to send exactly "12abc".
 func badNumber(t *testing.T, ctx context.Context) {
 	t.Helper()
 	maxprice := byName("registration.data.maxprice")

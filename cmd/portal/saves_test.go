@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"reflect"
 	"strings"
 	"testing"
@@ -139,5 +140,25 @@ func TestFusionAuthDownKeepsInput(t *testing.T) {
 	resp = h.get(c, h.portalURL+"/")
 	if body := readBody(t, resp); resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "not answering") {
 		t.Errorf("profile while down: %d %s", resp.StatusCode, body)
+	}
+}
+
+// TestPartialPost: a client that posts only the hidden fields and the one
+// input it changes (as a script would) saves that change and nothing else.
+func TestPartialPost(t *testing.T) {
+	h := newHarness(t, nil)
+	c := h.browser()
+	h.login(c, demoEmail, demoPassword)
+	id := h.userID(demoEmail)
+	before := h.userRecord(id)
+	page := readBody(t, h.get(c, h.portalURL+"/"))
+	_, all := formValues(page, `action="/profile"`)
+	v := url.Values{"csrf_token": all["csrf_token"], "form.snapshot": all["form.snapshot"], "registration.data.maxprice": {"555000"}}
+	if body := readBody(t, h.post(c, h.portalURL+"/profile", v)); !strings.Contains(body, "Saved") || !strings.Contains(body, `value="555000"`) {
+		t.Fatalf("partial post: %s", body)
+	}
+	before["registrations"].([]any)[0].(map[string]any)["data"].(map[string]any)["maxprice"] = json.Number("555000")
+	if after := h.userRecord(id); !reflect.DeepEqual(before, after) {
+		t.Errorf("want %v\n got %v", before, after)
 	}
 }

@@ -191,7 +191,7 @@ func TestBadKeys(t *testing.T) {
 
 func TestErrorSummaryLinks(t *testing.T) {
 	d := mustDef(t, []fusionauth.FormField{fld("user.data.c", "radio", "string", opts("a"), required)})
-	html := render(t, d.ViewSubmission(d.Parse(url.Values{})))
+	html := render(t, d.ViewSubmission(d.Parse(url.Values{"form.present": {"user.data.c"}})))
 	for _, want := range []string{`role="alert"`, `href="#f-user_2edata_2ec"`, `<fieldset class="field field-radio has-error" id="f-user_2edata_2ec" tabindex="-1"`} {
 		if !strings.Contains(html, want) {
 			t.Errorf("missing %q in\n%s", want, html)

@@ -10,7 +10,7 @@ import (
 // Names of the form's own inputs (not FusionAuth keys).
 const (
 	snapshotName = "form.snapshot" // hidden: original values, see snapshot.go
-	presentName  = "form.present"  // hidden marker per checkbox/multi field
+	presentName  = "form.present"  // hidden marker per checkbox, multi-value and radio field
 	confirmName  = "confirm."      // prefix of a confirm field's second input
 	formErrorKey = "form"          // Errors key for problems not tied to a field
 	maxMulti     = 100             // cap on values of one multi-value field
@@ -129,7 +129,13 @@ func (d *Definition) parseField(s *Submission, f *field, post url.Values, marked
 		return
 	}
 	if !posted {
-		if f.required && !(f.kind == kPassword && s.step == -1) {
+		// On the profile an absent input means "not changing it" (a script
+		// posting only what it changes, or a page rendered before an admin
+		// added the field): nothing is written, so nothing can be broken.
+		// A registration step must carry all of its required fields.
+		// Radio groups carry a presence marker, since browsers send
+		// nothing when no option is picked.
+		if f.required && (s.step != -1 || marked) {
 			s.Errors[f.key] = requiredMsg(f)
 		}
 		return

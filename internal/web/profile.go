@@ -52,7 +52,7 @@ func (s *Server) showHome(w http.ResponseWriter, r *http.Request) {
 	def, err := s.forms.Get(ctx)
 	if err != nil {
 		s.log.Error("form definitions unavailable", "request_id", requestID(ctx), "err", err)
-		d.Profile = &profileView{Identity: identityRows(user), Problem: "Your details cannot be edited right now because the profile form could not be loaded. Please try again later."}
+		d.Profile = &profileView{Identity: identityRows(user, noKeys), Problem: "Your details cannot be edited right now because the profile form could not be loaded. Please try again later."}
 		s.render(w, r, http.StatusServiceUnavailable, "profile", d)
 		return
 	}
@@ -65,7 +65,7 @@ func (s *Server) showHome(w http.ResponseWriter, r *http.Request) {
 		view = def.ViewSubmission(sub)
 		d.Flash = "You are signed in again. Your changes were kept below but not saved yet: check them and press Save."
 	}
-	d.Profile = &profileView{Identity: identityRows(user), Form: &view, Editable: true}
+	d.Profile = &profileView{Identity: identityRows(user, def.HasKey), Form: &view, Editable: true}
 	s.render(w, r, http.StatusOK, "profile", d)
 }
 
@@ -101,7 +101,8 @@ func (s *Server) saveProfile(w http.ResponseWriter, r *http.Request) {
 	d := &pageData{Title: "Your profile"}
 	if len(sub.Errors) > 0 {
 		view := def.ViewSubmission(sub)
-		d.Profile = &profileView{Form: &view, Editable: true, Problem: "Nothing was saved. Please correct the highlighted fields."}
+		// The error summary at the top of the form says what is wrong.
+		d.Profile = &profileView{Form: &view, Editable: true}
 		s.render(w, r, http.StatusUnprocessableEntity, "profile", d)
 		return
 	}
@@ -116,7 +117,7 @@ func (s *Server) saveProfile(w http.ResponseWriter, r *http.Request) {
 		// The fresh snapshot makes a second Save mean "keep my values".
 		def.Rebase(sub, rec)
 		view := def.ViewSubmission(sub)
-		d.Profile = &profileView{Identity: identityRows(current), Form: &view, Editable: true, Conflicts: conflicts,
+		d.Profile = &profileView{Identity: identityRows(current, def.HasKey), Form: &view, Editable: true, Conflicts: conflicts,
 			Problem: "Some fields were changed elsewhere since you opened this page. Nothing was saved yet."}
 		s.render(w, r, http.StatusConflict, "profile", d)
 		return
@@ -178,7 +179,7 @@ func (s *Server) saveFailedMsg(w http.ResponseWriter, r *http.Request, def *form
 	d := &pageData{Title: "Your profile"}
 	d.Profile = &profileView{Form: &view, Editable: true, Problem: problem}
 	if current != nil {
-		d.Profile.Identity = identityRows(current)
+		d.Profile.Identity = identityRows(current, def.HasKey)
 	}
 	s.render(w, r, status, "profile", d)
 }
@@ -201,9 +202,12 @@ func (s *Server) saveSession(r *http.Request, sess *session.Session) {
 }
 
 // identityRows are the read-only facts at the top of the profile.
-func identityRows(user map[string]any) []identityRow {
+func identityRows(user map[string]any, onForm func(key string) bool) []identityRow {
 	var rows []identityRow
 	add := func(label, key string) {
+		if onForm("user." + key) {
+			return // shown, editable, in the form below
+		}
 		if v, ok := user[key].(string); ok && v != "" {
 			rows = append(rows, identityRow{label, v})
 		}
@@ -241,3 +245,5 @@ func claimRows(claims map[string]any) []identityRow {
 	sort.Slice(rows, func(i, j int) bool { return rows[i].Label < rows[j].Label })
 	return rows
 }
+
+func noKeys(string) bool { return false }
