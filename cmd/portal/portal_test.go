@@ -75,7 +75,7 @@ func TestProfileEndToEnd(t *testing.T) {
 	h.idp.ResetCounts()
 	resp = h.post(c, h.portalURL+"/profile", vals)
 	page = readBody(t, resp)
-	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, `value="12abc"`) || !strings.Contains(page, "Nothing was saved") {
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, `value="12abc"`) || !strings.Contains(page, "There is a problem") {
 		t.Fatalf("bad number: %d %s", resp.StatusCode, page)
 	}
 	if n := total(h.idp.Counts()); n != 0 {
