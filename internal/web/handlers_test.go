@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -180,5 +182,38 @@ func TestSignedOutVisitorCannotSave(t *testing.T) {
 	w := do(t, s, "POST", "/profile", strings.NewReader("registration.data.maxprice=1"), "Content-Type", "application/x-www-form-urlencoded")
 	if w.Code != http.StatusServiceUnavailable || !strings.Contains(w.Body.String(), "nothing was saved") {
 		t.Errorf("%d %s", w.Code, w.Body.String())
+	}
+}
+
+func TestBrandingOverrides(t *testing.T) {
+	dir := t.TempDir()
+	landing := `{{define "content"}}<h1>Welcome to {{.Brand.AppName}}, custom</h1><a href="/login">Sign in</a>{{end}}`
+	if err := os.WriteFile(filepath.Join(dir, "landing.html"), []byte(landing), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "custom.css"), []byte("body{letter-spacing:.01em}"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Options{
+		Sessions: session.NewManager(session.Options{Store: session.NewMemory()}),
+		Auth:     fakeAuth{},
+		Brand:    Brand{AppName: "Acme", LogoURL: "https://cdn.example/logo.svg", PrimaryColor: "#aa0000", TemplateDir: dir},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := do(t, s, "GET", "/", nil).Body.String()
+	if !strings.Contains(page, "Welcome to Acme, custom") || !strings.Contains(page, `src="https://cdn.example/logo.svg"`) {
+		t.Errorf("override not used: %s", page)
+	}
+	m := regexp.MustCompile(`href="(/assets/custom\.[0-9a-f]{8}\.css)"`).FindStringSubmatch(page)
+	if m == nil || !strings.Contains(do(t, s, "GET", m[1], nil).Body.String(), "letter-spacing") {
+		t.Errorf("custom.css not served")
+	}
+	// A broken override stops start-up with the file named.
+	os.WriteFile(filepath.Join(dir, "landing.html"), []byte(`{{define "content"}}{{.Nope`), 0o600)
+	_, err = New(Options{Sessions: session.NewManager(session.Options{Store: session.NewMemory()}), Auth: fakeAuth{}, Brand: Brand{TemplateDir: dir}})
+	if err == nil || !strings.Contains(err.Error(), "landing.html") {
+		t.Errorf("broken override: %v", err)
 	}
 }
