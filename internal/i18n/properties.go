@@ -140,7 +140,7 @@ func unescape(s string) (string, error) {
 		}
 		c = s[i]
 		if c == 'u' {
-			if i+4 >= len(s)+0 && i+4 > len(s)-1+1 {
+			if i+5 > len(s) {
 				return "", errors.New(`malformed \uXXXX escape`)
 			}
 			r, ok := hex4(s[i+1 : i+5])

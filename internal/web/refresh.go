@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
 	"portal/internal/auth"
@@ -31,6 +32,12 @@ func (s *Server) ensureFresh(w http.ResponseWriter, r *http.Request, sess *sessi
 		return true
 	}
 	ctx := r.Context()
+	if t, ok := s.recent.get(sess.RefreshToken); ok {
+		// Another request of this session refreshed a moment ago.
+		sess.SetTokens(t.AccessToken, t.RefreshToken, t.IDToken, t.Expiry)
+		s.saveSession(r, sess)
+		return true
+	}
 	v, err, _ := s.refresh.Do(sess.UserID+"|"+sess.RefreshToken, func() (any, error) {
 		// A request that loaded the session just before another one's
 		// refresh finished arrives here with the old tokens: the stored
@@ -46,6 +53,9 @@ func (s *Server) ensureFresh(w http.ResponseWriter, r *http.Request, sess *sessi
 		if err != nil {
 			return nil, err
 		}
+		// Remembered before the flight ends, so a request that arrives
+		// after it, still holding the old tokens, does not refresh again.
+		s.recent.put(sess.RefreshToken, t)
 		return t, nil
 	})
 	if err == nil {
@@ -77,4 +87,45 @@ func (s *Server) ensureFresh(w http.ResponseWriter, r *http.Request, sess *sessi
 		s.errorPage(w, r, http.StatusServiceUnavailable, "Temporarily unavailable", "Your sign-in could not be renewed because the identity provider is not answering. Please try again in a moment.")
 	}
 	return false
+}
+
+// recentRefreshes maps a just-used refresh token to what it was exchanged
+// for, for a short while. Requests of one session that loaded it before a
+// refresh finished use this instead of refreshing again (which, with
+// one-time refresh tokens, would fail).
+type recentRefreshes struct {
+	mu sync.Mutex
+	m  map[string]recentRefresh
+}
+
+type recentRefresh struct {
+	tokens auth.Tokens
+	at     time.Time
+}
+
+const recentRefreshTTL = time.Minute
+
+func (c *recentRefreshes) put(old string, t auth.Tokens) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := time.Now()
+	if c.m == nil {
+		c.m = map[string]recentRefresh{}
+	}
+	for k, v := range c.m {
+		if now.Sub(v.at) > recentRefreshTTL {
+			delete(c.m, k)
+		}
+	}
+	c.m[old] = recentRefresh{t, now}
+}
+
+func (c *recentRefreshes) get(old string) (auth.Tokens, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.m[old]
+	if !ok || time.Since(v.at) > recentRefreshTTL {
+		return auth.Tokens{}, false
+	}
+	return v.tokens, true
 }

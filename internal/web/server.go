@@ -77,6 +77,7 @@ type Server struct {
 	forms   *formCache
 	limiter *rateLimiter
 	refresh singleflight.Group
+	recent  recentRefreshes
 	assets  *assets
 	handler http.Handler
 	mux     *http.ServeMux
