@@ -117,15 +117,20 @@ func (s *Server) finishLogin(w http.ResponseWriter, r *http.Request) {
 		s.opt.Sessions.Destroy(ctx, w, old)
 	}
 	sess := &session.Session{
-		UserID:       id.Subject,
-		Email:        id.Email,
-		Name:         displayName(id),
-		Claims:       id.Claims,
+		UserID: id.Subject,
+		Email:  id.Email,
+		Name:   displayName(id),
+
 		AccessToken:  tokens.AccessToken,
 		RefreshToken: tokens.RefreshToken,
 		IDToken:      tokens.IDToken,
 		TokenExpiry:  tokens.Expiry,
 		Nonce:        p.Nonce,
+	}
+	if s.opt.FusionAuth == nil {
+		// Only plain-OIDC mode shows claims; with FusionAuth the profile
+		// comes from the API, and a smaller session is cheaper to load.
+		sess.Claims = id.Claims
 	}
 	if err := s.opt.Sessions.Start(ctx, w, sess); err != nil {
 		s.log.Error("starting session failed", "request_id", requestID(ctx), "err", err)
