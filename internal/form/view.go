@@ -34,6 +34,7 @@ type FieldView struct {
 	Control   string
 	InputType string // text, email, tel, date (Control text)
 	InputMode string // inputmode hint, e.g. decimal
+	Simple    bool   // a single text-like <input> (controls text and number)
 	Required  bool
 	Value     string // single-value controls; empty for passwords
 	Checked   bool   // single checkbox
@@ -189,16 +190,24 @@ func (f *field) base() FieldView {
 	fv.Control = [...]string{"readonly", "text", "textarea", "number", "password", "select",
 		"multiselect", "radio", "checkbox", "checkboxes"}[f.kind]
 	fv.InputType = f.inputType
-	if f.kind == kText && (f.typ == "number") {
+	if (f.kind == kText && f.typ == "number") || f.kind == kNumber {
 		fv.InputMode = "decimal"
 	}
+	// Number boxes are text boxes with a numeric keyboard, not type=number:
+	// browsers throw away what a number box cannot parse, and the user must
+	// get their typing back with a message (GOV.UK's advice).
+	if f.kind == kNumber {
+		fv.InputType = "text"
+	}
+	// Simple lets the template pick the common single-input case with one
+	// field lookup instead of a chain of comparisons (rendering is the
+	// largest cost of a profile view).
+	fv.Simple = f.kind == kText || f.kind == kNumber
 	switch f.kind {
 	case kPassword:
 		fv.ConfirmType = "password"
-	case kNumber:
-		fv.ConfirmType = "number"
-	case kText:
-		fv.ConfirmType = f.inputType
+	case kNumber, kText:
+		fv.ConfirmType = fv.InputType
 	default:
 		fv.Confirm = false // confirm applies to typed values only
 	}
@@ -212,6 +221,7 @@ func (f *field) base() FieldView {
 
 func (fv *FieldView) readOnly(reason, shown string) {
 	fv.Control, fv.ReadOnly, fv.Reason, fv.Display = "readonly", true, reason, shown
+	fv.Simple = false
 	fv.Confirm, fv.Required = false, false
 }
 
