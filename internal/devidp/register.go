@@ -75,7 +75,7 @@ func (s *Server) renderRegister(w http.ResponseWriter, app fusionauth.Applicatio
 // nextStep returns the next step after cur that has fields, or -1.
 func nextStep(def *form.Definition, cur int) int {
 	for i := cur + 1; i < def.Steps(); i++ {
-		if len(def.StepView(i).Sections) > 0 {
+		if len(def.StepView(i, nil).Sections) > 0 {
 			return i
 		}
 	}
@@ -101,7 +101,7 @@ func (s *Server) handleRegisterStart(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, http.StatusInternalServerError, "invalid_configuration", "The registration form has no fields.")
 		return
 	}
-	s.renderRegister(w, app, p, def, first, "", def.StepView(first))
+	s.renderRegister(w, app, p, def, first, "", def.StepView(first, nil))
 }
 
 // handleRegisterStep validates one posted step; on the last one it creates
@@ -147,7 +147,7 @@ func (s *Server) handleRegisterStep(w http.ResponseWriter, r *http.Request) {
 		if pend == nil {
 			sub := def.ParseStep(first, nil)
 			sub.Errors["form"] = "Your registration has expired. Please start again."
-			s.renderRegister(w, app, p, def, first, "", def.ViewSubmission(sub))
+			s.renderRegister(w, app, p, def, first, "", def.ViewSubmission(sub, nil))
 			return
 		}
 	} else if step != first {
@@ -163,7 +163,7 @@ func (s *Server) handleRegisterStep(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if !sub.OK() {
-		s.renderRegister(w, app, p, def, step, pendingID, def.ViewSubmission(sub))
+		s.renderRegister(w, app, p, def, step, pendingID, def.ViewSubmission(sub, nil))
 		return
 	}
 	if pend == nil {
@@ -190,7 +190,7 @@ func (s *Server) handleRegisterStep(w http.ResponseWriter, r *http.Request) {
 		}
 		s.st.pending[pendingID] = pend
 		s.st.mu.Unlock()
-		s.renderRegister(w, app, p, def, next, pendingID, def.StepView(next))
+		s.renderRegister(w, app, p, def, next, pendingID, def.StepView(next, nil))
 		return
 	}
 	userID, errMsg := s.createRegisteredUser(app.ID, pend)
@@ -200,7 +200,7 @@ func (s *Server) handleRegisterStep(w http.ResponseWriter, r *http.Request) {
 	if errMsg != "" {
 		sub := def.ParseStep(first, nil)
 		sub.Errors["form"] = errMsg
-		s.renderRegister(w, app, p, def, first, "", def.ViewSubmission(sub))
+		s.renderRegister(w, app, p, def, first, "", def.ViewSubmission(sub, nil))
 		return
 	}
 	s.log.Info("devidp: user registered", "userId", userID, "applicationId", app.ID)

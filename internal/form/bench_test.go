@@ -7,7 +7,7 @@ import (
 
 func BenchmarkParse(b *testing.B) {
 	d := mustDef(b, demoFields()...)
-	post := browserPost(d.View(userRec(b, demoUser)))
+	post := browserPost(d.View(userRec(b, demoUser), nil))
 	b.ReportAllocs()
 	for b.Loop() {
 		if s := d.Parse(post); !s.OK() {
@@ -21,13 +21,13 @@ func BenchmarkView(b *testing.B) {
 	rec := userRec(b, demoUser)
 	b.ReportAllocs()
 	for b.Loop() {
-		d.View(rec)
+		d.View(rec, nil)
 	}
 }
 
 func BenchmarkRender(b *testing.B) {
 	d := mustDef(b, demoFields()...)
-	v := d.View(userRec(b, demoUser))
+	v := d.View(userRec(b, demoUser), nil)
 	tm, err := ParseTemplates()
 	if err != nil {
 		b.Fatal(err)
@@ -45,7 +45,7 @@ func BenchmarkRender(b *testing.B) {
 func BenchmarkChanges(b *testing.B) {
 	d := mustDef(b, demoFields()...)
 	rec := userRec(b, demoUser)
-	s := d.Parse(browserPost(d.View(rec)))
+	s := d.Parse(browserPost(d.View(rec, nil)))
 	b.ReportAllocs()
 	for b.Loop() {
 		d.Changes(s, rec)

@@ -86,9 +86,9 @@ func (f *field) shown(v any) string {
 	}
 	if f.kind == kCheck {
 		if b, _ := v.(bool); b {
-			return "Yes"
+			return "form.yes"
 		}
-		return "No"
+		return "form.no"
 	}
 	return display(v)
 }
@@ -97,6 +97,6 @@ func (f *field) shown(v any) string {
 // re-rendering after a conflict: if the user submits again, what they see
 // now counts as "before", so their choice is saved.
 func (d *Definition) Rebase(s *Submission, current Record) {
-	s.Snapshot = d.View(current).Snapshot
+	s.Snapshot = d.View(current, nil).Snapshot
 	s.snap = decodeSnapshot(s.Snapshot)
 }

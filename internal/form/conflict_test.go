@@ -16,7 +16,7 @@ func TestConflicts(t *testing.T) {
 		fld("user.lastName", "text", ""),
 	})
 	before := userRec(t, `{"firstName":"A","lastName":"L","registrations":[{"applicationId":"app-1","data":{"maxprice":100}}]}`)
-	post := browserPost(d.View(before))
+	post := browserPost(d.View(before, nil))
 
 	// Someone else changed maxprice to 200; this user typed 300: conflict.
 	now := userRec(t, `{"firstName":"A","lastName":"L","registrations":[{"applicationId":"app-1","data":{"maxprice":200}}]}`)
@@ -31,7 +31,7 @@ func TestConflicts(t *testing.T) {
 	// The user keeps their value on the conflict page and submits again.
 	s := d.Parse(post)
 	d.Rebase(s, now)
-	again := browserPost(d.ViewSubmission(s))
+	again := browserPost(d.ViewSubmission(s, nil))
 	if again.Get("registration.data.maxprice") != "300" {
 		t.Fatalf("typed value lost on the conflict page")
 	}
@@ -48,7 +48,7 @@ func TestConflicts(t *testing.T) {
 	}
 
 	// Two tabs: tab 1 saved firstName; tab 2 (old snapshot) changes lastName.
-	tab2 := browserPost(d.View(before))
+	tab2 := browserPost(d.View(before, nil))
 	tab2.Set("user.lastName", "M")
 	afterTab1 := userRec(t, `{"firstName":"B","lastName":"L","registrations":[{"applicationId":"app-1","data":{"maxprice":100}}]}`)
 	p, conflicts = d.Changes(d.Parse(tab2), afterTab1)
@@ -70,14 +70,14 @@ func TestTamperedSnapshot(t *testing.T) {
 		if got := jsonOf(t, p.User); got != `{"firstName":"B"}` || len(conflicts) != 0 {
 			t.Errorf("snapshot %.20q: patch %s conflicts %v", snap, got, conflicts)
 		}
-		_ = render(t, d.ViewSubmission(s))
+		_ = render(t, d.ViewSubmission(s, nil))
 	}
 }
 
 func TestSnapshotSizeCapped(t *testing.T) {
 	d := mustDef(t, []fusionauth.FormField{fld("user.data.big", "textarea", "string")})
 	rec := userRec(t, `{"data":{"big":"`+strings.Repeat("x", maxSnapshot)+`"}}`)
-	v := d.View(rec)
+	v := d.View(rec, nil)
 	if v.Snapshot != "" {
 		t.Fatalf("oversized snapshot emitted (%d bytes)", len(v.Snapshot))
 	}
@@ -92,7 +92,7 @@ func TestEscaping(t *testing.T) {
 		fld("user.data.ro", "text", "string"),
 	})
 	rec := userRec(t, `{"data":{"x":"\"><img src=x onerror=alert(1)>","y":"<script>alert(1)</script>\"'&","z":"</textarea><b>x</b>","ro":{"a":"<i>"}}}`)
-	html := render(t, d.View(rec))
+	html := render(t, d.View(rec, nil))
 	for _, bad := range []string{"<script>", "<img", "</textarea><b>", "<i>"} {
 		if strings.Contains(html, bad) {
 			t.Errorf("unescaped %q in\n%s", bad, html)
@@ -103,7 +103,7 @@ func TestEscaping(t *testing.T) {
 	}
 	// Escaped error page too.
 	s := d.Parse(url.Values{"user.data.y": {evil + "!"}})
-	if html := render(t, d.ViewSubmission(s)); strings.Contains(html, "<script>") {
+	if html := render(t, d.ViewSubmission(s, nil)); strings.Contains(html, "<script>") {
 		t.Errorf("unescaped on error page")
 	}
 }
@@ -133,8 +133,8 @@ func TestValidatorPathologicalBounded(t *testing.T) {
 	if el := time.Since(start); el > 5*time.Second {
 		t.Fatalf("match took %v", el)
 	}
-	if !strings.Contains(s.Errors["user.data.a"], "could not be checked") {
-		t.Fatalf("want a timeout error, got %q", s.Errors["user.data.a"])
+	if msg := errorText(d, s, "user.data.a"); !strings.Contains(msg, "could not be checked") {
+		t.Fatalf("want a timeout error, got %q", msg)
 	}
 }
 
@@ -151,7 +151,7 @@ func TestOddKeys(t *testing.T) {
 	if len(d.Problems()) != 0 {
 		t.Fatalf("problems %v", d.Problems())
 	}
-	v := d.View(userRec(t, `{"registrations":[{"applicationId":"app-1"}]}`))
+	v := d.View(userRec(t, `{"registrations":[{"applicationId":"app-1"}]}`), nil)
 	ids := map[string]bool{}
 	for _, k := range keys {
 		fv := fieldView(t, v, k)
@@ -191,7 +191,7 @@ func TestBadKeys(t *testing.T) {
 
 func TestErrorSummaryLinks(t *testing.T) {
 	d := mustDef(t, []fusionauth.FormField{fld("user.data.c", "radio", "string", opts("a"), required)})
-	html := render(t, d.ViewSubmission(d.Parse(url.Values{"form.present": {"user.data.c"}})))
+	html := render(t, d.ViewSubmission(d.Parse(url.Values{"form.present": {"user.data.c"}}), nil))
 	for _, want := range []string{`role="alert"`, `href="#f-user_2edata_2ec"`, `<fieldset class="field field-radio has-error" id="f-user_2edata_2ec" tabindex="-1"`} {
 		if !strings.Contains(html, want) {
 			t.Errorf("missing %q in\n%s", want, html)

@@ -43,7 +43,8 @@ type field struct {
 	kind      kind
 	typ       string // data type after FusionAuth's normalisation
 	inputType string // for kText
-	label     string
+	label     string // data.label, else the field's name, else its key
+	ownLabel  bool   // label came from data.label
 	desc      string
 	required  bool
 	confirm   bool
@@ -134,7 +135,7 @@ func compileField(ff fusionauth.FormField, step int, problems *[]string) *field 
 	if mt := managedType(ff.Key); mt != "" {
 		f.typ = mt
 	}
-	f.label = fieldLabel(ff)
+	f.label, f.ownLabel = fieldLabel(ff)
 	report := func(format string, a ...any) {
 		*problems = append(*problems, fmt.Sprintf("field %q (%s): ", ff.Name, ff.Key)+fmt.Sprintf(format, a...))
 	}
@@ -146,7 +147,7 @@ func compileField(ff fusionauth.FormField, step int, problems *[]string) *field 
 	if reason == "" {
 		for _, o := range f.options {
 			if _, msg := convertScalar(f.typ, o); msg != "" {
-				reason = "This field's choices do not fit its data type."
+				reason = "form.readonly.choices"
 				report("option %q is not a valid %s", o, f.typ)
 				break
 			}
@@ -154,7 +155,7 @@ func compileField(ff fusionauth.FormField, step int, problems *[]string) *field 
 	}
 	if reason != "" {
 		f.kind, f.roReason = kReadOnly, reason
-		if strings.HasPrefix(reason, "Consents") {
+		if reason == "form.readonly.consents" {
 			f.kp = keyPath{} // consents live outside the user object
 		}
 		return f
@@ -185,9 +186,9 @@ func (f *field) chooseKind(control string) string {
 	switch f.typ {
 	case "string", "number", "bool", "date", "email", "phoneNumber":
 	case "consent":
-		return "Consents are managed separately."
+		return "form.readonly.consents"
 	default:
-		return "This field's data type is not supported."
+		return "form.readonly.type"
 	}
 	last := f.kp.path[len(f.kp.path)-1]
 	builtin := len(f.kp.path) == 1
@@ -213,12 +214,12 @@ func (f *field) chooseKind(control string) string {
 		f.kind = kTextarea
 	case "number":
 		if f.typ != "number" && f.typ != "string" {
-			return "A number box cannot hold this field's data type."
+			return "form.readonly.number"
 		}
 		f.kind = kNumber
 	case "password":
 		if f.typ != "string" {
-			return "A password box cannot hold this field's data type."
+			return "form.readonly.password"
 		}
 		f.kind = kPassword
 	case "radio", "select":
@@ -233,7 +234,7 @@ func (f *field) chooseKind(control string) string {
 			f.options, f.suggest = timezones, true
 		}
 		if len(f.options) == 0 {
-			return "This field has no choices defined."
+			return "form.readonly.nochoices"
 		}
 	case "checkbox":
 		switch {
@@ -242,25 +243,22 @@ func (f *field) chooseKind(control string) string {
 		case len(f.options) > 0:
 			f.kind = kChecks
 		default:
-			return "A checkbox without choices must have the bool data type."
+			return "form.readonly.checkbox"
 		}
 	default:
-		return "This kind of field is not supported."
+		return "form.readonly.control"
 	}
 	return ""
 }
 
-// fieldLabel prefers data.label, then FusionAuth's built-in label, then the
-// field's name.
-func fieldLabel(ff fusionauth.FormField) string {
+// fieldLabel is data.label (true) when set, else the field's name, else its
+// key. The label shown also depends on the language: see labelIn.
+func fieldLabel(ff fusionauth.FormField) (string, bool) {
 	if l, ok := ff.Data["label"].(string); ok && strings.TrimSpace(l) != "" {
-		return l
-	}
-	if l := builtinLabels[ff.Key]; l != "" {
-		return l
+		return l, true
 	}
 	if ff.Name != "" {
-		return ff.Name
+		return ff.Name, false
 	}
-	return ff.Key
+	return ff.Key, false
 }

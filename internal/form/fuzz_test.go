@@ -13,7 +13,7 @@ import (
 func FuzzParse(f *testing.F) {
 	d := mustDef(f, demoFields()...)
 	rec := userRec(f, demoUser)
-	f.Add(browserPost(d.View(rec)).Encode())
+	f.Add(browserPost(d.View(rec, nil)).Encode())
 	f.Add("user.firstName=&user.firstName=x&registration.data.maxprice=1e999")
 	f.Add("registration.data.maxprice=%2B007.50&user.data.news=on&form.present=user.data.news")
 	f.Add("user.preferredLanguages=zz_ZZ_123456789&form.present=user.preferredLanguages&user.timezone=..%2Fetc")
@@ -39,7 +39,7 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 		var b bytes.Buffer
-		if err := tm.ExecuteTemplate(&b, "form-fields", d.ViewSubmission(s)); err != nil {
+		if err := tm.ExecuteTemplate(&b, "form-fields", d.ViewSubmission(s, nil)); err != nil {
 			t.Fatalf("render: %v", err)
 		}
 		p, _ := d.Changes(s, rec)

@@ -155,3 +155,13 @@ func fieldView(t testing.TB, v View, key string) FieldView {
 	t.Fatalf("field %q not in view", key)
 	return FieldView{}
 }
+
+// errorText is the message the user sees for key after parsing (English).
+func errorText(d *Definition, s *Submission, key string) string {
+	for _, e := range d.ViewSubmission(s, nil).Errors {
+		if e.Key == key {
+			return e.Message
+		}
+	}
+	return ""
+}

@@ -16,14 +16,14 @@ type keyPath struct {
 // reason (for a read-only field) when the key cannot be written safely.
 func parseKey(key string) (keyPath, string) {
 	if key == "" {
-		return keyPath{}, "This field has no key."
+		return keyPath{}, "form.readonly.nokey"
 	}
 	if strings.HasPrefix(key, "consents[") {
-		return keyPath{}, "Consents are managed separately."
+		return keyPath{}, "form.readonly.consents"
 	}
 	segs, ok := splitKey(key)
 	if !ok || len(segs) < 2 {
-		return keyPath{}, "This field's key is not supported by the portal."
+		return keyPath{}, "form.readonly.key"
 	}
 	kp := keyPath{root: segs[0], path: segs[1:]}
 	// For a read-only field kp is still returned when the key names a
@@ -32,12 +32,12 @@ func parseKey(key string) (keyPath, string) {
 	case "user":
 		if kp.path[0] == "data" {
 			if len(kp.path) < 2 {
-				return keyPath{}, "This field's key is not supported by the portal."
+				return keyPath{}, "form.readonly.key"
 			}
 			return kp, ""
 		}
 		if len(kp.path) == 1 && kp.path[0] == "active" {
-			return kp, "This field can only be changed by an administrator."
+			return kp, "form.readonly.admin"
 		}
 		if len(kp.path) == 1 && userBuiltins[kp.path[0]] {
 			return kp, ""
@@ -45,18 +45,18 @@ func parseKey(key string) (keyPath, string) {
 	case "registration":
 		if kp.path[0] == "data" {
 			if len(kp.path) < 2 {
-				return keyPath{}, "This field's key is not supported by the portal."
+				return keyPath{}, "form.readonly.key"
 			}
 			return kp, ""
 		}
 		if len(kp.path) == 1 && kp.path[0] == "roles" {
-			return kp, "Roles are managed by an administrator."
+			return kp, "form.readonly.roles"
 		}
 		if len(kp.path) == 1 && regBuiltins[kp.path[0]] {
 			return kp, ""
 		}
 	}
-	return keyPath{}, "This field can only be changed by an administrator."
+	return keyPath{}, "form.readonly.admin"
 }
 
 // userBuiltins are the user properties the portal may write.
@@ -146,17 +146,6 @@ func managedType(key string) string {
 		return "string"
 	}
 	return ""
-}
-
-// builtinLabels label the managed keys the way FusionAuth's default theme does.
-var builtinLabels = map[string]string{
-	"user.email": "Email", "user.password": "Password", "user.username": "Username",
-	"user.firstName": "First name", "user.middleName": "Middle name", "user.lastName": "Last name",
-	"user.fullName": "Full name", "user.birthDate": "Birthdate", "user.mobilePhone": "Mobile phone",
-	"user.phoneNumber": "Phone number", "user.imageUrl": "Image URL", "user.timezone": "Timezone",
-	"user.preferredLanguages": "Preferred languages", "user.parentEmail": "Parent email",
-	"registration.username": "Username", "registration.timezone": "Timezone",
-	"registration.preferredLanguages": "Preferred languages", "registration.roles": "Roles",
 }
 
 // elementID turns a key into a unique, valid HTML id: letters, digits and

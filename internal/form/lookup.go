@@ -16,3 +16,6 @@ func (d *Definition) IsPassword(name string) bool {
 	}
 	return ok && (f.password || f.kind == kPassword)
 }
+
+// field is the field with this key, or nil.
+func (d *Definition) field(key string) *field { return d.byKey[key] }

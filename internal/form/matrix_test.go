@@ -88,7 +88,7 @@ func TestControlTypeMatrix(t *testing.T) {
 				}
 			}
 			rec := userRec(t, js)
-			v := d.View(rec)
+			v := d.View(rec, nil)
 			if fv := fieldView(t, v, key); fv.ReadOnly {
 				t.Fatalf("field is read-only: %s", fv.Reason)
 			}
@@ -118,7 +118,7 @@ func TestControlTypeMatrix(t *testing.T) {
 				if _, ok := s.Values[key]; ok {
 					t.Errorf("bad value still in Values")
 				}
-				if html := render(t, d.ViewSubmission(s)); !strings.Contains(html, `aria-invalid="true"`) || !strings.Contains(html, template.HTMLEscapeString(s.Errors[key][:10])) {
+				if html := render(t, d.ViewSubmission(s, nil)); !strings.Contains(html, `aria-invalid="true"`) || !strings.Contains(html, template.HTMLEscapeString(errorText(d, s, key)[:10])) {
 					t.Errorf("error not rendered at the field:\n%s", html)
 				}
 			}
@@ -157,7 +157,7 @@ func TestReadOnlyFields(t *testing.T) {
 	d := mustDef(t, fields)
 	rec := userRec(t, `{"active":true,"twoFactor":{"secret":"s3cr3t"},"data":{"obj":{"a":1},"list":5,"sel":"z","oneline":"a\nb","ok":"fine","price":"about 5"},
 		"registrations":[{"applicationId":"app-1","roles":["admin"]}]}`)
-	v := d.View(rec)
+	v := d.View(rec, nil)
 	html := render(t, v)
 	for _, f := range append(fields[:9:9], fields[11]) {
 		fv := fieldView(t, v, f.Key)
@@ -217,7 +217,7 @@ func TestWrongShapeNeverWritten(t *testing.T) {
 
 func TestNotRegisteredRegistrationFieldsReadOnly(t *testing.T) {
 	d := mustDef(t, []fusionauth.FormField{fld("registration.data.x", "text", "string"), fld("user.firstName", "text", "")})
-	v := d.View(userRec(t, `{"firstName":"A","registrations":[{"applicationId":"other"}]}`))
+	v := d.View(userRec(t, `{"firstName":"A","registrations":[{"applicationId":"other"}]}`), nil)
 	if fv := fieldView(t, v, "registration.data.x"); !fv.ReadOnly {
 		t.Errorf("registration field editable without a registration")
 	}

@@ -15,6 +15,7 @@ const (
 	formErrorKey = "form"          // Errors key for problems not tied to a field
 	maxMulti     = 100             // cap on values of one multi-value field
 	maxIgnored   = 50              // cap on names reported in Ignored
+	maxLanguages = 20              // cap on preferredLanguages
 )
 
 // Submission is a parsed, converted and validated post.
@@ -23,7 +24,10 @@ type Submission struct {
 	// (dates "YYYY-MM-DD"), []any for multi-value; nil means "clear it".
 	// Keys of fields that were not submitted or not editable are absent.
 	Values map[string]any
-	// Errors maps key (or "confirm.<key>") -> a message for the user.
+	// Errors maps key (or "confirm.<key>") -> a message key of the
+	// portal's catalogs (internal/i18n), or text to show as it is (such as
+	// FusionAuth's own message). The views turn keys into the user's
+	// language, so parsing needs no language.
 	Errors map[string]string
 	// Raw is what was typed, for re-rendering (never includes passwords).
 	Raw url.Values
@@ -50,7 +54,7 @@ func (d *Definition) Parse(post url.Values) *Submission { return d.parse(-1, pos
 func (d *Definition) ParseStep(step int, post url.Values) *Submission {
 	if step < 0 || step >= len(d.steps) {
 		s := d.parse(-2, post)
-		s.Errors[formErrorKey] = "This step of the form does not exist."
+		s.Errors[formErrorKey] = "form.error.step"
 		return s
 	}
 	return d.parse(step, post)
@@ -141,7 +145,7 @@ func (d *Definition) parseField(s *Submission, f *field, post url.Values, marked
 		return
 	}
 	if len(vals) != 1 {
-		s.Errors[f.key] = "This field was sent more than once. Reload the page and try again."
+		s.Errors[f.key] = "form.error.duplicate"
 		return
 	}
 	raw := vals[0]
@@ -174,7 +178,7 @@ func (d *Definition) parseField(s *Submission, f *field, post url.Values, marked
 	if f.confirm {
 		c := post[confirmName+f.key]
 		if len(c) != 1 || strings.ReplaceAll(c[0], "\r\n", "\n") != raw {
-			s.Errors[confirmName+f.key] = "The two entries do not match."
+			s.Errors[confirmName+f.key] = "form.error.confirm"
 			return
 		}
 	}
@@ -187,16 +191,16 @@ func (d *Definition) convertSingle(f *field, raw string) (any, string) {
 	case kSelect, kRadio:
 		if f.suggest {
 			if f.timezone && !validTimezone(raw) {
-				return nil, "Choose a time zone from the list."
+				return nil, "form.error.timezone.choose"
 			}
 		} else if !slices.Contains(f.options, raw) {
-			return nil, "Choose one of the options."
+			return nil, "form.error.choice"
 		}
 		return convertScalar(f.typ, raw)
 	case kNumber:
 		n, ok := normaliseNumber(raw)
 		if !ok {
-			return nil, "Enter a number, like 350000 or 12.5 (digits only, no commas or spaces)."
+			return nil, "form.error.number"
 		}
 		if f.typ == "string" {
 			return n, ""
@@ -204,7 +208,7 @@ func (d *Definition) convertSingle(f *field, raw string) (any, string) {
 		return convertScalar("number", n)
 	}
 	if f.timezone && !validTimezone(strings.TrimSpace(raw)) {
-		return nil, "Enter a time zone name, like America/Denver."
+		return nil, "form.error.timezone"
 	}
 	return convertScalar(f.typ, raw)
 }
@@ -218,9 +222,9 @@ func (d *Definition) parseCheck(s *Submission, f *field, vals []string, present 
 	}
 	switch {
 	case len(vals) > 1:
-		s.Errors[f.key] = "This field was sent more than once. Reload the page and try again."
+		s.Errors[f.key] = "form.error.duplicate"
 	case len(vals) == 1 && vals[0] != "true":
-		s.Errors[f.key] = "Tick the box or leave it empty."
+		s.Errors[f.key] = "form.error.checkbox"
 	case len(vals) == 0 && f.required:
 		s.Errors[f.key] = requiredMsg(f)
 	default:
@@ -248,11 +252,11 @@ func (d *Definition) parseList(s *Submission, f *field, vals []string, present b
 		}
 		if f.suggest {
 			if f.locales && !validLocale(v) {
-				s.Errors[f.key] = "Choose languages from the list."
+				s.Errors[f.key] = "form.error.languages"
 				return
 			}
 		} else if !slices.Contains(f.options, v) {
-			s.Errors[f.key] = "Choose only from the options shown."
+			s.Errors[f.key] = "form.error.options"
 			return
 		}
 		cv, msg := convertScalar(f.typ, v)
@@ -262,8 +266,8 @@ func (d *Definition) parseList(s *Submission, f *field, vals []string, present b
 		}
 		out = append(out, cv)
 	}
-	if f.locales && len(out) > 20 {
-		s.Errors[f.key] = "Choose at most 20 languages."
+	if f.locales && len(out) > maxLanguages {
+		s.Errors[f.key] = "form.error.languages.max"
 		return
 	}
 	if f.required && len(out) == 0 {
@@ -276,10 +280,10 @@ func (d *Definition) parseList(s *Submission, f *field, vals []string, present b
 // basicCheck rejects values no field should hold.
 func basicCheck(v string) string {
 	if len(v) > maxValueLen {
-		return "This is too long."
+		return "form.error.toolong"
 	}
 	if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
-		return "This contains characters that cannot be saved."
+		return "form.error.characters"
 	}
 	return ""
 }
@@ -287,17 +291,17 @@ func basicCheck(v string) string {
 // matchValidator applies the field's regular expression to the typed value.
 func matchValidator(f *field, raw string) string {
 	if f.reBroken {
-		return "This field cannot be checked right now. Please contact support."
+		return "form.error.validator.broken"
 	}
 	if f.re == nil {
 		return ""
 	}
 	ok, err := f.re.MatchString(raw)
 	if err != nil {
-		return "This value could not be checked. Try a shorter or simpler value."
+		return "form.error.validator.slow"
 	}
 	if !ok {
-		return "Enter a value in the expected format."
+		return "form.error.format"
 	}
 	return ""
 }
@@ -305,11 +309,11 @@ func matchValidator(f *field, raw string) string {
 func requiredMsg(f *field) string {
 	switch f.kind {
 	case kCheck:
-		return "Tick this box to continue."
+		return "form.error.required.checkbox"
 	case kChecks, kMulti:
-		return "Choose at least one."
+		return "form.error.required.multi"
 	case kSelect, kRadio:
-		return "Choose one of the options."
+		return "form.error.choice"
 	}
-	return f.label + " is required."
+	return "form.error.required"
 }

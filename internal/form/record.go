@@ -35,16 +35,16 @@ func (f *field) current(r Record) (any, string) {
 	if f.kp.root == "registration" {
 		reg, ok := r.registration()
 		if !ok {
-			return nil, "You are not registered for this application."
+			return nil, "form.error.notregistered"
 		}
 		obj = reg
 	}
 	v, _, shapeOK := readPath(obj, f.kp.path)
 	if !shapeOK {
-		return nil, "The stored data has a shape this field cannot show."
+		return nil, "form.error.storedshape"
 	}
 	if !f.showable(v) {
-		return v, "The stored value has a form this field cannot show."
+		return v, "form.error.storedform"
 	}
 	return v, ""
 }

@@ -22,7 +22,7 @@ func convertScalar(typ, s string) (any, string) {
 	case "number":
 		n, ok := normaliseNumber(s)
 		if !ok {
-			return nil, "Enter a number, like 350000 or 12.5 (digits only, no commas or spaces)."
+			return nil, "form.error.number"
 		}
 		return json.Number(n), ""
 	case "bool":
@@ -32,23 +32,23 @@ func convertScalar(typ, s string) (any, string) {
 		case "false":
 			return false, ""
 		}
-		return nil, "Enter true or false."
+		return nil, "form.error.bool"
 	case "date":
 		t := strings.TrimSpace(s)
 		if !validDate(t) {
-			return nil, "Enter a real date as YYYY-MM-DD, like 1990-04-25."
+			return nil, "form.error.date"
 		}
 		return t, ""
 	case "email":
 		t := strings.TrimSpace(s)
 		if !validEmail(t) {
-			return nil, "Enter an email address, like name@example.com."
+			return nil, "form.error.email"
 		}
 		return t, ""
 	case "phoneNumber":
 		t := strings.TrimSpace(s)
 		if !validPhone(t) {
-			return nil, "Enter a phone number with 4 to 15 digits, like +1 303 555 1212."
+			return nil, "form.error.phone"
 		}
 		return t, ""
 	}

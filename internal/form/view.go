@@ -2,7 +2,6 @@ package form
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 )
 
@@ -11,6 +10,7 @@ type View struct {
 	Sections []Section
 	Errors   []ErrorItem // summary, in field order
 	Snapshot string      // value of the hidden form.snapshot input
+	Text     *Text       // fixed wording in the view's language
 }
 
 // Section is one step of the form, rendered as a <fieldset>.
@@ -41,7 +41,9 @@ type FieldView struct {
 	Options   []Option
 	Error     string
 
+	Text                *Text // fixed wording, shared by the view's fields
 	Confirm             bool
+	ConfirmLabel        string
 	ConfirmID           string
 	ConfirmType         string // input type of the confirm input
 	ConfirmValue        string
@@ -68,12 +70,13 @@ type ErrorItem struct {
 
 // View renders the profile form with the record's current values. Fields
 // that cannot be shown or written for this record are read-only with a
-// reason. user.password is left out: it is changed at sign-in.
-func (d *Definition) View(rec Record) View {
+// reason. user.password is left out: it is changed at sign-in. Text is in
+// l's language (nil: English).
+func (d *Definition) View(rec Record, l Localizer) View {
 	snap := &snapshot{V: map[string]any{}, R: map[string][2]string{}}
 	var v View
 	for i, st := range d.steps {
-		sec := Section{Number: i + 1, Heading: d.heading(i)}
+		sec := Section{Number: i + 1}
 		for _, f := range st {
 			if f.password {
 				continue
@@ -99,19 +102,21 @@ func (d *Definition) View(rec Record) View {
 		}
 	}
 	v.Snapshot = snap.encode()
+	d.localize(&v, orEnglish(l))
 	return v
 }
 
 // StepView renders one empty step (0-based) of a registration form,
 // including user.password; the dev server's registration pages use it.
-func (d *Definition) StepView(step int) View {
+func (d *Definition) StepView(step int, l Localizer) View {
 	s := &Submission{Raw: map[string][]string{}, Errors: map[string]string{}, step: step}
-	return d.ViewSubmission(s)
+	return d.ViewSubmission(s, l)
 }
 
 // ViewSubmission re-renders a submission: what the user typed (never
-// passwords), with each error at its field and in the summary.
-func (d *Definition) ViewSubmission(s *Submission) View {
+// passwords), with each error at its field and in the summary, in l's
+// language (nil: English).
+func (d *Definition) ViewSubmission(s *Submission, l Localizer) View {
 	v := View{Snapshot: s.Snapshot}
 	if msg := s.Errors[formErrorKey]; msg != "" {
 		v.Errors = append(v.Errors, ErrorItem{Key: formErrorKey, Message: msg})
@@ -120,7 +125,7 @@ func (d *Definition) ViewSubmission(s *Submission) View {
 		if s.step >= 0 && i != s.step {
 			continue
 		}
-		sec := Section{Number: i + 1, Heading: d.heading(i)}
+		sec := Section{Number: i + 1}
 		for _, f := range st {
 			if !d.inScope(f, s.step) {
 				continue
@@ -136,16 +141,21 @@ func (d *Definition) ViewSubmission(s *Submission) View {
 				fv.ConfirmError = s.Errors[confirmName+f.key]
 			}
 			fv.describe()
-			if fv.Error != "" {
-				v.Errors = append(v.Errors, ErrorItem{Key: f.key, Label: fv.Label, Message: fv.Error, ID: fv.ID})
-			}
-			if fv.ConfirmError != "" {
-				v.Errors = append(v.Errors, ErrorItem{Key: confirmName + f.key, Label: "Confirm " + fv.Label, Message: fv.ConfirmError, ID: fv.ConfirmID})
-			}
 			sec.Fields = append(sec.Fields, fv)
 		}
 		if len(sec.Fields) > 0 {
 			v.Sections = append(v.Sections, sec)
+		}
+	}
+	d.localize(&v, orEnglish(l))
+	for _, sec := range v.Sections {
+		for _, fv := range sec.Fields {
+			if fv.Error != "" {
+				v.Errors = append(v.Errors, ErrorItem{Key: fv.Key, Label: fv.Label, Message: fv.Error, ID: fv.ID})
+			}
+			if fv.ConfirmError != "" {
+				v.Errors = append(v.Errors, ErrorItem{Key: confirmName + fv.Key, Label: fv.ConfirmLabel, Message: fv.ConfirmError, ID: fv.ConfirmID})
+			}
 		}
 	}
 	return v
@@ -159,14 +169,14 @@ func (s *snapshot) roInfo(key string) ([2]string, bool) {
 	return r, ok
 }
 
-// heading is form.data.sectionTitles[i] when set, else "Part N".
-func (d *Definition) heading(i int) string {
+// sectionTitle is form.data.sectionTitles[i], or "".
+func (d *Definition) sectionTitle(i int) string {
 	if titles, ok := d.form.Data["sectionTitles"].([]any); ok && i < len(titles) {
 		if t, ok := titles[i].(string); ok && strings.TrimSpace(t) != "" {
 			return t
 		}
 	}
-	return "Part " + strconv.Itoa(i+1)
+	return ""
 }
 
 // base fills what does not depend on the value.

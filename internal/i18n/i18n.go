@@ -47,6 +47,7 @@ type Catalog struct {
 type Localizer struct {
 	lang   string
 	chain  []map[string]string // consulted in order
+	admin  []map[string]string // the admin's messages only, in order
 	parent *Catalog
 }
 
@@ -92,18 +93,20 @@ func NewLocalized(extra map[string]string, localized map[string]map[string]strin
 		codes[l] = true
 	}
 	for l := range codes {
-		var chain []map[string]string
+		var chain, admin []map[string]string
 		if m := loc[l]; m != nil {
 			chain = append(chain, m)
+			admin = append(admin, m)
 		}
 		if m := base[l]; m != nil && l != DefaultLanguage {
 			chain = append(chain, m)
 		}
 		if extra != nil {
 			chain = append(chain, extra)
+			admin = append(admin, extra)
 		}
 		chain = append(chain, en)
-		c.langs[l] = &Localizer{lang: l, chain: chain, parent: c}
+		c.langs[l] = &Localizer{lang: l, chain: chain, admin: admin, parent: c}
 		c.codes = append(c.codes, l)
 	}
 	sort.Strings(c.codes)
@@ -200,6 +203,22 @@ func (l *Localizer) message(key string) (string, bool) {
 	}
 	for _, m := range l.chain {
 		if v, ok := m[key]; ok {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// Custom returns the admin's own message for key (their FusionAuth theme
+// messages), skipping the built-in catalogs. Form labels use it so that an
+// admin's message beats the field's data.label, which beats the built-in
+// label of a managed field.
+func (l *Localizer) Custom(key string) (string, bool) {
+	if l == nil {
+		return "", false
+	}
+	for _, m := range l.admin {
+		if v, ok := m[key]; ok && v != "" {
 			return v, true
 		}
 	}

@@ -225,3 +225,24 @@ func sortedInts(s []int) []int {
 	slices.Sort(s)
 	return slices.Compact(s)
 }
+
+func TestCustomIsAdminOnly(t *testing.T) {
+	c, err := NewLocalized(map[string]string{"registration.data.minprice": "Minimum"},
+		map[string]map[string]string{"de": {"registration.data.minprice": "Mindestpreis"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := c.Lookup("de").Custom("registration.data.minprice"); !ok || got != "Mindestpreis" {
+		t.Errorf("de Custom = %q %v", got, ok)
+	}
+	if got, ok := c.Lookup("fr").Custom("registration.data.minprice"); !ok || got != "Minimum" {
+		t.Errorf("fr Custom = %q %v, want the admin default", got, ok)
+	}
+	if got, ok := c.Lookup("de").Custom("user.firstName"); ok {
+		t.Errorf("Custom returned built-in text %q", got)
+	}
+	var nilL *Localizer
+	if _, ok := nilL.Custom("user.firstName"); ok {
+		t.Error("nil Localizer has custom messages")
+	}
+}

@@ -20,12 +20,11 @@ import (
 // So a field an admin adds or makes required shows within ttl (plus one
 // FusionAuth round trip), with no restart.
 type formCache struct {
-	fa       FusionAuth
-	appID    string
-	formID   string // configured; empty: from the application
-	ttl      time.Duration
-	log      *slog.Logger
-	messages map[string]string
+	fa     FusionAuth
+	appID  string
+	formID string // configured; empty: from the application
+	ttl    time.Duration
+	log    *slog.Logger
 
 	mu       sync.RWMutex
 	def      *form.Definition
@@ -38,8 +37,8 @@ type formCache struct {
 	loopOn sync.Once
 }
 
-func newFormCache(fa FusionAuth, appID, formID string, ttl time.Duration, log *slog.Logger, messages map[string]string) *formCache {
-	return &formCache{fa: fa, appID: appID, formID: formID, ttl: ttl, log: log, messages: messages, stop: make(chan struct{})}
+func newFormCache(fa FusionAuth, appID, formID string, ttl time.Duration, log *slog.Logger) *formCache {
+	return &formCache{fa: fa, appID: appID, formID: formID, ttl: ttl, log: log, stop: make(chan struct{})}
 }
 
 // errNoForm means the application points at no form the portal can show.

@@ -109,7 +109,7 @@ func (s *Server) withRecover(next http.Handler) http.Handler {
 					panic(v)
 				}
 				s.log.Error("panic", "request_id", requestID(r.Context()), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-				s.errorPage(w, r, http.StatusInternalServerError, "Something went wrong", "The portal hit an unexpected problem. Nothing was changed. Please try again.")
+				s.errorPage(w, r, http.StatusInternalServerError, "error.internal")
 			}
 		}()
 		next.ServeHTTP(w, r)
@@ -145,7 +145,7 @@ func (s *Server) withSecurityHeaders(next http.Handler) http.Handler {
 func (s *Server) withBodyLimit(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > maxBodyBytes {
-			s.errorPage(w, r, http.StatusRequestEntityTooLarge, "That was too much", "The form you sent is larger than the portal accepts. Nothing was saved.")
+			s.errorPage(w, r, http.StatusRequestEntityTooLarge, "error.toolarge")
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
@@ -160,7 +160,7 @@ func (s *Server) withCSRF(next http.Handler) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.log.Warn("cross-origin request refused", "request_id", requestID(r.Context()), "path", r.URL.Path)
-		s.errorPage(w, r, http.StatusForbidden, "Request refused", "This request came from another site, so the portal refused it. Nothing was changed.")
+		s.errorPage(w, r, http.StatusForbidden, "error.crosssite")
 	}))
 	return cop.Handler(next)
 }
@@ -176,22 +176,22 @@ func (s *Server) withSession(next http.Handler) http.Handler {
 		sess, err := s.opt.Sessions.Load(r)
 		if err != nil {
 			s.log.Error("session store unavailable", "request_id", requestID(r.Context()), "err", err)
-			s.errorPage(w, r, http.StatusServiceUnavailable, "Temporarily unavailable", "The portal cannot reach its session store right now. Please try again in a moment.")
+			s.errorPage(w, r, http.StatusServiceUnavailable, "error.store")
 			return
 		}
 		if r.Method == http.MethodPost {
 			if err := r.ParseForm(); err != nil {
 				var tooBig *http.MaxBytesError
 				if errors.As(err, &tooBig) {
-					s.errorPage(w, r, http.StatusRequestEntityTooLarge, "That was too much", "The form you sent is larger than the portal accepts. Nothing was saved.")
+					s.errorPage(w, r, http.StatusRequestEntityTooLarge, "error.toolarge")
 					return
 				}
-				s.errorPage(w, r, http.StatusBadRequest, "That form could not be read", "The form arrived garbled, so nothing was saved. Please go back and try again.")
+				s.errorPage(w, r, http.StatusBadRequest, "error.garbled")
 				return
 			}
 			if sess != nil && !validToken(r.PostForm.Get("csrf_token"), sess.CSRF) {
 				s.log.Warn("csrf token mismatch", "request_id", requestID(r.Context()), "path", r.URL.Path)
-				s.errorPage(w, r, http.StatusForbidden, "This form has expired", "For your safety the portal refused this form because it came from an old or different page. Reload the page and try again.")
+				s.errorPage(w, r, http.StatusForbidden, "error.csrf")
 				return
 			}
 		}
@@ -213,13 +213,13 @@ func (s *Server) limit(bucket string, h http.HandlerFunc) http.HandlerFunc {
 		key := bucket + "|" + s.clientIP(r)
 		if ok, retry := s.limiter.allow(key); !ok {
 			w.Header().Set("Retry-After", strconv.Itoa(int(retry.Seconds())+1))
-			s.errorPage(w, r, http.StatusTooManyRequests, "Slow down a little", "There were too many attempts from your network in a short time. Please wait a minute and try again.")
+			s.errorPage(w, r, http.StatusTooManyRequests, "error.ratelimit")
 			return
 		}
 		if sess := currentSession(r); sess != nil && bucket == "save" {
 			if ok, retry := s.limiter.allow("session|" + sess.UserID); !ok {
 				w.Header().Set("Retry-After", strconv.Itoa(int(retry.Seconds())+1))
-				s.errorPage(w, r, http.StatusTooManyRequests, "Slow down a little", "You saved many times in a short time. Please wait a minute and try again.")
+				s.errorPage(w, r, http.StatusTooManyRequests, "error.ratelimit.save")
 				return
 			}
 		}

@@ -4,11 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sort"
 	"strings"
 
 	"portal/internal/form"
 	"portal/internal/fusionauth"
+	"portal/internal/i18n"
 	"portal/internal/session"
 )
 
@@ -30,16 +30,17 @@ type identityRow struct{ Label, Value string }
 func (s *Server) showHome(w http.ResponseWriter, r *http.Request) {
 	sess := currentSession(r)
 	if sess == nil {
-		s.render(w, r, http.StatusOK, "landing", &pageData{Title: "Welcome"})
+		s.render(w, r, http.StatusOK, "landing", &pageData{Title: "title.welcome"})
 		return
 	}
 	if !s.ensureFresh(w, r, sess, nil) {
 		return
 	}
-	d := &pageData{Title: "Your profile", Flash: sess.TakeFlash()}
+	l := s.loc(r)
+	d := &pageData{L: l, Title: "title.profile", Flash: sess.TakeFlash()}
 	s.saveSession(r, sess)
 	if s.opt.FusionAuth == nil {
-		d.Profile = &profileView{Claims: claimRows(sess.Claims)}
+		d.Profile = &profileView{Claims: claimRows(sess.Claims, l)}
 		s.render(w, r, http.StatusOK, "profile", d)
 		return
 	}
@@ -52,20 +53,20 @@ func (s *Server) showHome(w http.ResponseWriter, r *http.Request) {
 	def, err := s.forms.Get(ctx)
 	if err != nil {
 		s.log.Error("form definitions unavailable", "request_id", requestID(ctx), "err", err)
-		d.Profile = &profileView{Identity: identityRows(user, noKeys), Problem: "Your details cannot be edited right now because the profile form could not be loaded. Please try again later."}
+		d.Profile = &profileView{Identity: identityRows(user, noKeys, l), Problem: l.T("profile.problem.formunavailable")}
 		s.render(w, r, http.StatusServiceUnavailable, "profile", d)
 		return
 	}
 	rec := form.Record{User: user, ApplicationID: s.opt.ApplicationID}
-	view := def.View(rec)
+	view := def.View(rec, l)
 	if kept := s.takeDraft(ctx, sess.UserID, r.URL.Query().Get("resume")); kept != nil {
 		// Input typed before a re-sign-in: shown again, validated, not saved.
 		sub := def.Parse(kept)
 		def.Rebase(sub, rec)
-		view = def.ViewSubmission(sub)
-		d.Flash = "You are signed in again. Your changes were kept below but not saved yet: check them and press Save."
+		view = def.ViewSubmission(sub, l)
+		d.Flash = "flash.resumed"
 	}
-	d.Profile = &profileView{Identity: identityRows(user, def.HasKey), Form: &view, Editable: true}
+	d.Profile = &profileView{Identity: identityRows(user, def.HasKey, l), Form: &view, Editable: true}
 	s.render(w, r, http.StatusOK, "profile", d)
 }
 
@@ -76,13 +77,13 @@ func (s *Server) saveProfile(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	sess := currentSession(r)
 	if s.opt.FusionAuth == nil {
-		s.errorPage(w, r, http.StatusNotFound, "Editing is not available", "This portal shows your details from the identity provider; they cannot be edited here.")
+		s.errorPage(w, r, http.StatusNotFound, "error.readonly")
 		return
 	}
 	def, err := s.forms.Get(ctx)
 	if err != nil {
 		s.log.Error("form definitions unavailable", "request_id", requestID(ctx), "err", err)
-		s.errorPage(w, r, http.StatusServiceUnavailable, "Nothing was saved", "The profile form could not be loaded, so nothing was saved. Go back to keep your changes and try again in a moment.")
+		s.errorPage(w, r, http.StatusServiceUnavailable, "error.formunavailable")
 		return
 	}
 	if sess == nil {
@@ -98,9 +99,10 @@ func (s *Server) saveProfile(w http.ResponseWriter, r *http.Request) {
 	if len(sub.Ignored) > 0 {
 		s.log.Warn("ignored keys not on the form", "request_id", requestID(ctx), "user_id", sess.UserID, "keys", strings.Join(sub.Ignored, ","))
 	}
-	d := &pageData{Title: "Your profile"}
+	l := s.loc(r)
+	d := &pageData{L: l, Title: "title.profile"}
 	if len(sub.Errors) > 0 {
-		view := def.ViewSubmission(sub)
+		view := def.ViewSubmission(sub, l)
 		// The error summary at the top of the form says what is wrong.
 		d.Profile = &profileView{Form: &view, Editable: true}
 		s.render(w, r, http.StatusUnprocessableEntity, "profile", d)
@@ -116,9 +118,10 @@ func (s *Server) saveProfile(w http.ResponseWriter, r *http.Request) {
 	if len(conflicts) > 0 {
 		// The fresh snapshot makes a second Save mean "keep my values".
 		def.Rebase(sub, rec)
-		view := def.ViewSubmission(sub)
-		d.Profile = &profileView{Identity: identityRows(current, def.HasKey), Form: &view, Editable: true, Conflicts: conflicts,
-			Problem: "Some fields were changed elsewhere since you opened this page. Nothing was saved yet."}
+		view := def.ViewSubmission(sub, l)
+		def.LocalizeConflicts(conflicts, l)
+		d.Profile = &profileView{Identity: identityRows(current, def.HasKey, l), Form: &view, Editable: true, Conflicts: conflicts,
+			Problem: l.T("profile.problem.conflict")}
 		s.render(w, r, http.StatusConflict, "profile", d)
 		return
 	}
@@ -132,16 +135,16 @@ func (s *Server) saveProfile(w http.ResponseWriter, r *http.Request) {
 		if err := s.opt.FusionAuth.PatchRegistration(ctx, sess.UserID, s.opt.ApplicationID, patch.Registration); err != nil {
 			msg := ""
 			if patch.User != nil {
-				msg = "Your personal details were saved, but the rest was not."
+				msg = "profile.problem.partial"
 			}
 			s.saveFailedMsg(w, r, def, sub, current, err, msg)
 			return
 		}
 	}
 	if patch.User == nil && patch.Registration == nil {
-		sess.SetFlash("Nothing changed.")
+		sess.SetFlash("flash.nochange")
 	} else {
-		sess.SetFlash("Saved.")
+		sess.SetFlash("flash.saved")
 		s.log.Info("profile saved", "request_id", requestID(ctx), "user_id", sess.UserID)
 	}
 	s.saveSession(r, sess)
@@ -156,30 +159,33 @@ func (s *Server) saveFailed(w http.ResponseWriter, r *http.Request, def *form.De
 // FusionAuth 400 with field errors is shown at those fields.
 func (s *Server) saveFailedMsg(w http.ResponseWriter, r *http.Request, def *form.Definition, sub *form.Submission, current map[string]any, err error, prefix string) {
 	ctx := r.Context()
-	status, problem := http.StatusServiceUnavailable, "FusionAuth could not be reached, so nothing was saved. Your changes are still in the form: try again in a moment."
+	l := s.loc(r)
+	status, problem := http.StatusServiceUnavailable, l.T("profile.problem.unreachable")
 	var apiErr *fusionauth.APIError
 	if errors.As(err, &apiErr) && apiErr.Status == http.StatusBadRequest {
-		status, problem = http.StatusUnprocessableEntity, "FusionAuth did not accept these values, so nothing was saved."
+		status, problem = http.StatusUnprocessableEntity, l.T("profile.problem.rejected")
 		for key, list := range apiErr.Errors.FieldErrors {
 			if len(list) > 0 && def.HasKey(key) {
-				sub.Errors[key] = list[0].Message
+				// The admin's theme message for FusionAuth's error code
+				// ("[duplicate]user.email"), else FusionAuth's own text.
+				sub.Errors[key] = l.Field(list[0].Code, list[0].Message)
 			}
 		}
 		for _, g := range apiErr.Errors.GeneralErrors {
-			problem += " " + g.Message
+			problem += " " + l.Field(g.Code, g.Message)
 		}
 	} else if errors.Is(err, fusionauth.ErrNotFound) {
-		status, problem = http.StatusNotFound, "Your account could not be found at FusionAuth, so nothing was saved."
+		status, problem = http.StatusNotFound, l.T("profile.problem.notfound")
 	}
 	s.log.Error("saving profile failed", "request_id", requestID(ctx), "err", err)
 	if prefix != "" {
-		problem = prefix + " " + problem
+		problem = l.T(prefix) + " " + problem
 	}
-	view := def.ViewSubmission(sub)
-	d := &pageData{Title: "Your profile"}
+	view := def.ViewSubmission(sub, l)
+	d := &pageData{L: l, Title: "title.profile"}
 	d.Profile = &profileView{Form: &view, Editable: true, Problem: problem}
 	if current != nil {
-		d.Profile.Identity = identityRows(current, def.HasKey)
+		d.Profile.Identity = identityRows(current, def.HasKey, l)
 	}
 	s.render(w, r, status, "profile", d)
 }
@@ -189,10 +195,10 @@ func (s *Server) apiFailure(w http.ResponseWriter, r *http.Request, sess *sessio
 	s.log.Error("fusionauth call failed", "request_id", requestID(r.Context()), "err", err)
 	if errors.Is(err, fusionauth.ErrNotFound) {
 		s.opt.Sessions.Destroy(r.Context(), w, sess)
-		s.errorPageRetry(w, r, http.StatusNotFound, "Account not found", "Your account no longer exists at the identity provider, so you have been signed out.", "/login")
+		s.errorPageRetry(w, r, http.StatusNotFound, "error.accountgone", "/login")
 		return
 	}
-	s.errorPage(w, r, http.StatusServiceUnavailable, "Temporarily unavailable", fmt.Sprintf("The portal could not %s because FusionAuth is not answering. Please try again in a moment.", what))
+	s.errorPage(w, r, http.StatusServiceUnavailable, "error.unavailable")
 }
 
 func (s *Server) saveSession(r *http.Request, sess *session.Session) {
@@ -202,48 +208,46 @@ func (s *Server) saveSession(r *http.Request, sess *session.Session) {
 }
 
 // identityRows are the read-only facts at the top of the profile.
-func identityRows(user map[string]any, onForm func(key string) bool) []identityRow {
+func identityRows(user map[string]any, onForm func(key string) bool, l *i18n.Localizer) []identityRow {
 	var rows []identityRow
 	add := func(label, key string) {
 		if onForm("user." + key) {
 			return // shown, editable, in the form below
 		}
 		if v, ok := user[key].(string); ok && v != "" {
-			rows = append(rows, identityRow{label, v})
+			rows = append(rows, identityRow{l.T(label), v})
 		}
 	}
-	add("Email", "email")
-	add("Username", "username")
+	add("identity.email", "email")
+	add("identity.username", "username")
 	if n, _ := user["fullName"].(string); n != "" {
-		rows = append(rows, identityRow{"Name", n})
+		rows = append(rows, identityRow{l.T("identity.name"), n})
 	} else {
 		first, _ := user["firstName"].(string)
 		last, _ := user["lastName"].(string)
 		if n := strings.TrimSpace(first + " " + last); n != "" {
-			rows = append(rows, identityRow{"Name", n})
+			rows = append(rows, identityRow{l.T("identity.name"), n})
 		}
 	}
 	return rows
 }
 
-// claimRows shows OIDC claims (plain OIDC mode) in a stable order.
-func claimRows(claims map[string]any) []identityRow {
-	labels := map[string]string{
-		"name": "Name", "given_name": "First name", "family_name": "Last name", "middle_name": "Middle name",
-		"nickname": "Nickname", "preferred_username": "Username", "email": "Email", "email_verified": "Email verified",
-		"phone_number": "Phone", "birthdate": "Birth date", "zoneinfo": "Time zone", "locale": "Locale",
-		"picture": "Picture", "website": "Website", "profile": "Profile", "gender": "Gender", "sub": "Subject",
-	}
+// claimRows shows OIDC claims (plain OIDC mode) in the standard's order.
+func claimRows(claims map[string]any, l *i18n.Localizer) []identityRow {
 	var rows []identityRow
-	for k, label := range labels {
+	for _, k := range standardClaims {
 		v, ok := claims[k]
 		if !ok || v == nil {
 			continue
 		}
-		rows = append(rows, identityRow{label, fmt.Sprint(v)})
+		rows = append(rows, identityRow{l.T("claim." + k), fmt.Sprint(v)})
 	}
-	sort.Slice(rows, func(i, j int) bool { return rows[i].Label < rows[j].Label })
 	return rows
 }
 
 func noKeys(string) bool { return false }
+
+// standardClaims are the OpenID Connect standard claims the profile shows
+// in plain-OIDC mode (OpenID Connect Core section 5.1), labelled claim.<name>.
+var standardClaims = []string{"name", "given_name", "family_name", "middle_name", "nickname", "preferred_username",
+	"email", "email_verified", "phone_number", "birthdate", "zoneinfo", "locale", "picture", "website", "profile", "gender", "sub"}

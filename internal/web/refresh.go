@@ -82,9 +82,9 @@ func (s *Server) ensureFresh(w http.ResponseWriter, r *http.Request, sess *sessi
 	}
 	s.log.Error("token refresh failed", "request_id", requestID(ctx), "err", err)
 	if draft != nil {
-		s.errorPage(w, r, http.StatusServiceUnavailable, "Nothing was saved", "Your sign-in could not be renewed because the identity provider is not answering, so nothing was saved. Go back to keep your changes and try again in a moment.")
+		s.errorPage(w, r, http.StatusServiceUnavailable, "error.refresh.save")
 	} else {
-		s.errorPage(w, r, http.StatusServiceUnavailable, "Temporarily unavailable", "Your sign-in could not be renewed because the identity provider is not answering. Please try again in a moment.")
+		s.errorPage(w, r, http.StatusServiceUnavailable, "error.refresh")
 	}
 	return false
 }

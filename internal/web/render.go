@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"portal/internal/form"
+	"portal/internal/i18n"
 )
 
 //go:embed templates
@@ -64,8 +65,10 @@ func newPages(b Brand, a *assets) (*pages, error) {
 	return p, nil
 }
 
-// pageData is what every page template receives.
+// pageData is what every page template receives. Handlers set Title and
+// Flash as message keys; render turns them into the request's language.
 type pageData struct {
+	L         *i18n.Localizer // the request's language: {{.L.T "key"}}
 	Title     string
 	Brand     Brand
 	Signed    bool
@@ -94,6 +97,10 @@ var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, d *pageData) {
 	d.Brand = s.pages.brand
 	d.RequestID = requestID(r.Context())
+	if d.L == nil {
+		d.L = s.loc(r)
+	}
+	d.Title, d.Flash = d.L.T(d.Title), d.L.T(d.Flash)
 	if sess := currentSession(r); sess != nil {
 		d.Signed = true
 		d.Name, d.Email, d.CSRF = sess.Name, sess.Email, sess.CSRF
@@ -105,26 +112,39 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		s.log.Error("render failed", "request_id", d.RequestID, "page", name, "err", err)
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.WriteHeader(http.StatusInternalServerError)
-		fmt.Fprintf(w, "Something went wrong showing this page. Request id: %s\n", d.RequestID)
+		fmt.Fprintln(w, d.L.T("error.render", d.RequestID))
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Language", d.L.Lang())
+	w.Header().Add("Vary", "Accept-Language")
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
 }
 
 // errorPage shows a friendly page with the request id and no internals.
-func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, heading, message string) {
-	s.errorPageRetry(w, r, status, heading, message, "")
+// key names the messages key+".heading" and key+".message" (args fill the
+// message's {0}, {1}, …).
+func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, key string, args ...any) {
+	s.errorPageRetry(w, r, status, key, "", args...)
 }
 
-func (s *Server) errorPageRetry(w http.ResponseWriter, r *http.Request, status int, heading, message, retry string) {
+// errorPageRetry is errorPage with a "Try again" link to retry.
+func (s *Server) errorPageRetry(w http.ResponseWriter, r *http.Request, status int, key, retry string, args ...any) {
+	l := s.loc(r)
+	heading := l.T(key + ".heading")
 	s.render(w, r, status, "error", &pageData{
+		L:     l,
 		Title: heading,
-		Error: &errorView{Status: status, Heading: heading, Message: message, Retry: retry},
+		Error: &errorView{Status: status, Heading: heading, Message: l.T(key+".message", args...), Retry: retry},
 	})
 }
 
+// loc is the language for this request, from Accept-Language.
+func (s *Server) loc(r *http.Request) *i18n.Localizer {
+	return s.catalog.Negotiate(r.Header.Get("Accept-Language"))
+}
+
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
-	s.errorPage(w, r, http.StatusNotFound, "Page not found", "There is nothing at this address.")
+	s.errorPage(w, r, http.StatusNotFound, "error.notfound")
 }

@@ -16,6 +16,7 @@ import (
 
 	"portal/internal/auth"
 	"portal/internal/fusionauth"
+	"portal/internal/i18n"
 	"portal/internal/session"
 )
 
@@ -54,11 +55,11 @@ type Options struct {
 	TrustedProxies []netip.Prefix
 	RateLimit      int // per minute per client IP on sign-in, callback and save; 0 = off
 
-	Brand    Brand
-	Messages map[string]string // FusionAuth theme messages for field labels
-	Ready    func(ctx context.Context) error
-	Metrics  *Metrics
-	Now      func() time.Time
+	Brand   Brand
+	Catalog *i18n.Catalog // UI text and the admin's theme messages; nil: built-in only
+	Ready   func(ctx context.Context) error
+	Metrics *Metrics
+	Now     func() time.Time
 }
 
 // Brand is the operator's look: name, logo, colour and optional overrides.
@@ -73,6 +74,7 @@ type Brand struct {
 type Server struct {
 	opt     Options
 	log     *slog.Logger
+	catalog *i18n.Catalog
 	pages   *pages
 	forms   *formCache
 	limiter *rateLimiter
@@ -99,8 +101,13 @@ func New(opt Options) (*Server, error) {
 	if opt.Metrics == nil {
 		opt.Metrics = NewMetrics(nil)
 	}
-	s := &Server{opt: opt, log: opt.Logger, metrics: opt.Metrics}
+	s := &Server{opt: opt, log: opt.Logger, metrics: opt.Metrics, catalog: opt.Catalog}
 	var err error
+	if s.catalog == nil {
+		if s.catalog, err = i18n.New(nil); err != nil {
+			return nil, err
+		}
+	}
 	if s.assets, err = newAssets(opt.Brand); err != nil {
 		return nil, err
 	}
@@ -108,7 +115,7 @@ func New(opt Options) (*Server, error) {
 		return nil, err
 	}
 	if opt.FusionAuth != nil {
-		s.forms = newFormCache(opt.FusionAuth, opt.ApplicationID, opt.FormID, opt.FormCacheTTL, opt.Logger, opt.Messages)
+		s.forms = newFormCache(opt.FusionAuth, opt.ApplicationID, opt.FormID, opt.FormCacheTTL, opt.Logger)
 	}
 	s.limiter = newRateLimiter(opt.RateLimit, time.Minute, opt.Now)
 	s.handler = s.routes()

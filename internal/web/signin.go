@@ -44,7 +44,7 @@ func (s *Server) startSignIn(w http.ResponseWriter, r *http.Request, register bo
 	}
 	if err != nil {
 		s.log.Error("storing pending sign-in failed", "request_id", requestID(r.Context()), "err", err)
-		s.errorPage(w, r, http.StatusServiceUnavailable, "Temporarily unavailable", "The portal cannot start a sign-in right now. Please try again in a moment.")
+		s.errorPage(w, r, http.StatusServiceUnavailable, "error.signin.start")
 		return
 	}
 	http.Redirect(w, r, authURL, http.StatusFound)
@@ -57,27 +57,27 @@ func (s *Server) finishLogin(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	q := r.URL.Query()
 	retry := "/login"
-	fail := func(heading, msg string) {
-		s.errorPageRetry(w, r, http.StatusBadRequest, heading, msg, retry)
+	fail := func(key string, args ...any) {
+		s.errorPageRetry(w, r, http.StatusBadRequest, key, retry, args...)
 	}
 	state := q.Get("state")
 	if state == "" || len(state) > 512 {
-		fail("Sign-in could not be completed", "The sign-in response was incomplete. Please start again.")
+		fail("error.signin.incomplete")
 		return
 	}
 	raw, err := s.opt.Sessions.TakePending(ctx, state)
 	if errors.Is(err, session.ErrNotFound) {
-		fail("This sign-in link has expired", "It was already used, or took too long. Please sign in again.")
+		fail("error.signin.expired")
 		return
 	}
 	if err != nil {
 		s.log.Error("reading pending sign-in failed", "request_id", requestID(ctx), "err", err)
-		s.errorPageRetry(w, r, http.StatusServiceUnavailable, "Temporarily unavailable", "The portal cannot finish the sign-in right now. Please try again.", retry)
+		s.errorPageRetry(w, r, http.StatusServiceUnavailable, "error.signin.finish", retry)
 		return
 	}
 	var p auth.Pending
 	if err := json.Unmarshal(raw, &p); err != nil {
-		fail("Sign-in could not be completed", "The sign-in could not be matched. Please sign in again.")
+		fail("error.signin.unmatched")
 		return
 	}
 	if p.Register {
@@ -86,28 +86,28 @@ func (s *Server) finishLogin(w http.ResponseWriter, r *http.Request) {
 	if e := q.Get("error"); e != "" {
 		s.log.Info("identity provider returned an error", "request_id", requestID(ctx), "error", e)
 		if e == "access_denied" {
-			fail("Sign-in was cancelled", "You did not complete the sign-in, so you are not signed in.")
+			fail("error.signin.cancelled")
 			return
 		}
-		fail("Sign-in did not succeed", "The sign-in service reported a problem ("+e+"). Please try again.")
+		fail("error.signin.failed", safeErrorCode(e))
 		return
 	}
 	// RFC 9207 (FusionAuth 1.69+ sends it): when the provider names itself
 	// on the redirect, it must be ours, or a mix-up attack is under way.
 	if iss := q.Get("iss"); iss != "" && s.opt.Issuer != "" && iss != s.opt.Issuer {
 		s.log.Warn("callback from another issuer", "request_id", requestID(ctx))
-		fail("Sign-in could not be verified", "The sign-in response came from an unexpected identity provider. Please try again.")
+		fail("error.signin.issuer")
 		return
 	}
 	code := q.Get("code")
 	if code == "" {
-		fail("Sign-in could not be completed", "The sign-in response had no authorization code. Please start again.")
+		fail("error.signin.nocode")
 		return
 	}
 	tokens, id, err := s.opt.Auth.Exchange(ctx, p, code)
 	if err != nil {
 		s.log.Warn("sign-in failed", "request_id", requestID(ctx), "err", err)
-		fail("Sign-in could not be verified", "The portal could not verify the sign-in with the identity provider. Please try again.")
+		fail("error.signin.unverified")
 		return
 	}
 
@@ -134,7 +134,7 @@ func (s *Server) finishLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := s.opt.Sessions.Start(ctx, w, sess); err != nil {
 		s.log.Error("starting session failed", "request_id", requestID(ctx), "err", err)
-		s.errorPageRetry(w, r, http.StatusServiceUnavailable, "Temporarily unavailable", "You signed in, but the portal could not start your session. Please try again.", retry)
+		s.errorPageRetry(w, r, http.StatusServiceUnavailable, "error.signin.session", retry)
 		return
 	}
 	s.log.Info("signed in", "request_id", requestID(ctx), "user_id", id.Subject)
@@ -204,7 +204,7 @@ func withoutSecrets(in url.Values, isPassword func(key string) bool) url.Values 
 }
 
 func (s *Server) showLogout(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "logout", &pageData{Title: "Sign out"})
+	s.render(w, r, http.StatusOK, "logout", &pageData{Title: "title.signout"})
 }
 
 // logout ends the portal session, then FusionAuth's. A second sign-out, with
@@ -228,11 +228,26 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) showSignedOut(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "signedout", &pageData{Title: "Signed out"})
+	s.render(w, r, http.StatusOK, "signedout", &pageData{Title: "title.signedout"})
 }
 
 func randomToken() string {
 	b := make([]byte, 24)
 	rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// safeErrorCode is the provider's error parameter when it looks like an
+// OAuth error code (RFC 6749 section 4.1.2.1: a short ASCII token), so the
+// page cannot be made to show text of an attacker's choosing.
+func safeErrorCode(e string) string {
+	if len(e) > 64 {
+		return "unknown_error"
+	}
+	for _, c := range e {
+		if (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (c < '0' || c > '9') && c != '_' && c != '-' && c != '.' {
+			return "unknown_error"
+		}
+	}
+	return e
 }
