@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -39,6 +40,8 @@ type Client struct {
 
 	// retryDelays are the waits before each retry of a GET.
 	retryDelays []time.Duration
+	// br fails calls at once while FusionAuth is down.
+	br *breaker
 }
 
 // New returns a client for the FusionAuth at baseURL (e.g.
@@ -54,6 +57,7 @@ func New(baseURL, apiKey, tenantID string, hc *http.Client) *Client {
 		tenantID:    tenantID,
 		hc:          hc,
 		retryDelays: []time.Duration{50 * time.Millisecond, 150 * time.Millisecond},
+		br:          newBreaker(),
 	}
 }
 
@@ -159,6 +163,11 @@ func (c *Client) RetrieveApplication(ctx context.Context, id string) (Applicatio
 	return *w.Application, nil
 }
 
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
 // checkID rejects ids that are empty or could alter the request path even
 // after escaping ("/" and dot segments are normalised by some proxies).
 func checkID(id string) error {
@@ -196,7 +205,17 @@ func (c *Client) do(ctx context.Context, method, route, path string, body []byte
 		attempts += len(c.retryDelays)
 	}
 	for i := 0; ; i++ {
+		if !c.br.allow() {
+			return fmt.Errorf("fusionauth: %s %s: %w: it failed %d times in a row, so calls are paused for %s",
+				method, path, ErrUnavailable, c.br.threshold, c.br.cooldown)
+		}
 		retry, err := c.once(ctx, method, route, path, body, out)
+		switch {
+		case ctx.Err() != nil:
+			c.br.abandon() // the caller gave up: says nothing about FusionAuth
+		default:
+			c.br.record(errors.Is(err, ErrUnavailable))
+		}
 		if err == nil || !retry || i+1 >= attempts {
 			return err
 		}
@@ -239,8 +258,9 @@ func (c *Client) once(ctx context.Context, method, route, path string, body []by
 
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		// Retry only if the caller still wants an answer.
-		return ctx.Err() == nil, fmt.Errorf("fusionauth: %s %s: %w: %w", method, path, ErrUnavailable, err)
+		// Retry only if the caller still wants an answer, and not after a
+		// timeout: a hanging FusionAuth would make the user wait three times.
+		return ctx.Err() == nil && !isTimeout(err), fmt.Errorf("fusionauth: %s %s: %w: %w", method, path, ErrUnavailable, err)
 	}
 	defer resp.Body.Close()
 	status = resp.StatusCode
