@@ -162,3 +162,64 @@ func TestPartialPost(t *testing.T) {
 		t.Errorf("want %v\n got %v", before, after)
 	}
 }
+
+// TestConflictPageDoesNotRevertOtherTabs: tab A changes maxprice and
+// geographicarea; stale tab B changes maxprice only and gets the conflict
+// page. Saving that page keeps B's maxprice and A's geographicarea: the
+// stale geographicarea B never touched is not written back.
+func TestConflictPageDoesNotRevertOtherTabs(t *testing.T) {
+	h := newHarness(t, nil)
+	c := h.browser()
+	h.login(c, demoEmail, demoPassword)
+	id := h.userID(demoEmail)
+	page := readBody(t, h.get(c, h.portalURL+"/"))
+	_, a := formValues(page, `action="/profile"`)
+	_, b := formValues(page, `action="/profile"`)
+	a.Set("registration.data.maxprice", "810000")
+	a.Set("registration.data.geographicarea", "Vail")
+	readBody(t, h.post(c, h.portalURL+"/profile", a))
+	before := h.userRecord(id)
+	b.Set("registration.data.maxprice", "820000")
+	resp := h.post(c, h.portalURL+"/profile", b)
+	body := readBody(t, resp)
+	if resp.StatusCode != http.StatusConflict {
+		t.Fatalf("tab B: %d %s", resp.StatusCode, body)
+	}
+	_, again := formValues(body, `action="/profile"`)
+	if body := readBody(t, h.post(c, h.portalURL+"/profile", again)); !strings.Contains(body, "Saved") {
+		t.Fatalf("resolving: %s", body)
+	}
+	after := h.userRecord(id)
+	before["registrations"].([]any)[0].(map[string]any)["data"].(map[string]any)["maxprice"] = json.Number("820000")
+	if !reflect.DeepEqual(before, after) {
+		t.Errorf("record changed beyond maxprice:\nwant %v\n got %v", before, after)
+	}
+}
+
+// TestUnstorableInputRefused: a number a double cannot hold, and a line
+// break in a one-line field, are refused at the field (422, input kept);
+// nothing is written.
+func TestUnstorableInputRefused(t *testing.T) {
+	h := newHarness(t, nil)
+	c := h.browser()
+	h.login(c, demoEmail, demoPassword)
+	id := h.userID(demoEmail)
+	before := h.userRecord(id)
+	for key, val := range map[string]string{
+		"registration.data.maxprice":       "1e999",
+		"registration.data.minprice":       "1e-999",
+		"registration.data.geographicarea": "Den\r\nver",
+	} {
+		page := readBody(t, h.get(c, h.portalURL+"/"))
+		_, v := formValues(page, `action="/profile"`)
+		v.Set(key, val)
+		resp := h.post(c, h.portalURL+"/profile", v)
+		body := readBody(t, resp)
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `aria-invalid="true"`) {
+			t.Errorf("%s=%q: %d %s", key, val, resp.StatusCode, body)
+		}
+	}
+	if after := h.userRecord(id); !reflect.DeepEqual(before, after) {
+		t.Errorf("record changed:\nwant %v\n got %v", before, after)
+	}
+}

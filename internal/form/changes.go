@@ -95,8 +95,65 @@ func (f *field) shown(v any) string {
 
 // Rebase replaces the submission's snapshot with the current values, for
 // re-rendering after a conflict: if the user submits again, what they see
-// now counts as "before", so their choice is saved.
+// now counts as "before", so their choice is saved. A field the user did not
+// change (its value equals the old snapshot's) is refreshed to the current
+// value, so the second submit cannot put back a stale value over a change
+// made elsewhere in the meantime. Without a usable old snapshot nothing is
+// known to be untouched and the typed values stay as they are.
 func (d *Definition) Rebase(s *Submission, current Record) {
+	old := s.snap
 	s.Snapshot = d.View(current, nil).Snapshot
 	s.snap = decodeSnapshot(s.Snapshot)
+	if old == nil {
+		return
+	}
+	for _, st := range d.steps {
+		for _, f := range st {
+			if f.kind == kReadOnly || f.kind == kPassword || !d.inScope(f, s.step) {
+				continue
+			}
+			sub, submitted := s.Values[f.key]
+			was, shown := old.value(f.key)
+			if !submitted || !shown {
+				continue
+			}
+			subC, ok1 := f.canon(sub)
+			wasC, ok2 := f.canon(was)
+			if !ok1 || !ok2 || subC != wasC {
+				continue // the user's own change: kept
+			}
+			cur, reason := f.current(current)
+			if reason != "" {
+				continue // shown read-only from the new snapshot
+			}
+			raw := f.rawOf(cur)
+			s.Raw[f.key] = raw
+			if f.confirm {
+				s.Raw[confirmName+f.key] = raw
+			}
+			delete(s.Values, f.key) // not the user's: nothing to save
+		}
+	}
+}
+
+// rawOf is what a browser posts for a stored value left untouched (the
+// inverse of fillRaw), for re-rendering a submission with fresh values.
+func (f *field) rawOf(cur any) []string {
+	switch f.kind {
+	case kCheck:
+		if c, _ := canonScalar("bool", cur); c == "true" {
+			return []string{"true"}
+		}
+		return nil
+	case kSelect, kRadio, kMulti, kChecks:
+		sel := f.selectedSet(cur)
+		var out []string
+		for _, o := range f.withExtra(sel) {
+			if sel[o] {
+				out = append(out, o)
+			}
+		}
+		return out
+	}
+	return []string{f.textValue(cur)}
 }

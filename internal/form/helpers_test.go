@@ -122,17 +122,28 @@ func browserPost(v View) url.Values {
 				}
 				p.Set(f.Key, val)
 			case "textarea":
-				p.Set(f.Key, strings.ReplaceAll(f.Value, "\n", "\r\n"))
+				p.Set(f.Key, strings.ReplaceAll(htmlText(f.Value), "\n", "\r\n"))
 			default:
-				p.Set(f.Key, f.Value)
+				p.Set(f.Key, oneLine(htmlText(f.Value)))
 				if f.Confirm {
-					p.Set("confirm."+f.Key, f.ConfirmValue)
+					p.Set("confirm."+f.Key, oneLine(htmlText(f.ConfirmValue)))
 				}
 			}
 		}
 	}
 	return p
 }
+
+// htmlText is text as a browser holds it after parsing the page: line
+// breaks normalised to LF, NUL replaced (HTML's input stream preprocessing).
+func htmlText(s string) string {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	s = strings.ReplaceAll(s, "\r", "\n")
+	return strings.ReplaceAll(s, "\x00", "\uFFFD")
+}
+
+// oneLine is an <input>'s value sanitisation: line breaks are stripped.
+func oneLine(s string) string { return strings.NewReplacer("\r", "", "\n", "").Replace(s) }
 
 func jsonOf(t testing.TB, v any) string {
 	t.Helper()

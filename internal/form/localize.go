@@ -42,6 +42,8 @@ var errorCodes = map[string]string{
 	"form.error.required.choice":   "blank",
 	"form.error.confirm":           "doNotMatch",
 	"form.error.number":            "invalid",
+	"form.error.number.range":      "invalid",
+	"form.error.linebreak":         "invalid",
 	"form.error.bool":              "invalid",
 	"form.error.date":              "invalid",
 	"form.error.email":             "notEmail",

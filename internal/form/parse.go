@@ -112,8 +112,15 @@ func (d *Definition) parse(step int, post url.Values) *Submission {
 
 func (d *Definition) parseField(s *Submission, f *field, post url.Values, marked bool) {
 	vals, posted := post[f.key]
-	if len(vals) > maxMulti {
-		vals = vals[:maxMulti]
+	if limit := max(maxMulti, len(f.options)); len(vals) > limit {
+		// More values than the field has choices: not from the page. A
+		// list field says so rather than saving a silently cut list.
+		vals = vals[:limit]
+		if f.kind == kChecks || f.kind == kMulti {
+			s.Raw[f.key] = vals
+			s.Errors[f.key] = "form.error.options"
+			return
+		}
 	}
 	if f.kind == kTextarea {
 		vals = slices.Clone(vals)
@@ -154,6 +161,12 @@ func (d *Definition) parseField(s *Submission, f *field, post url.Values, marked
 	}
 	if msg := basicCheck(raw); msg != "" {
 		s.Errors[f.key] = msg
+		return
+	}
+	if f.kind == kText && strings.ContainsAny(raw, "\r\n") {
+		// A one-line input cannot show a line break, so a stored one
+		// would make the field read-only for this user from then on.
+		s.Errors[f.key] = "form.error.linebreak"
 		return
 	}
 	if strings.TrimSpace(raw) == "" {
@@ -198,9 +211,9 @@ func (d *Definition) convertSingle(f *field, raw string) (any, string) {
 		}
 		return convertScalar(f.typ, raw)
 	case kNumber:
-		n, ok := normaliseNumber(raw)
-		if !ok {
-			return nil, "form.error.number"
+		n, msg := checkNumber(raw)
+		if msg != "" {
+			return nil, msg
 		}
 		if f.typ == "string" {
 			return n, ""

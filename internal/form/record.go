@@ -86,8 +86,12 @@ func (f *field) showable(v any) bool {
 		return ok && (isNum || strings.TrimSpace(s) == "")
 	case kText:
 		s, ok := scalarText(f.typ, v)
-		// A one-line input silently drops line breaks.
-		return ok && !strings.ContainsAny(s, "\r\n")
+		// A one-line input silently drops line breaks; HTML turns NUL
+		// into U+FFFD.
+		return ok && !strings.ContainsAny(s, "\r\n\x00")
+	case kTextarea:
+		s, ok := scalarText(f.typ, v)
+		return ok && !strings.ContainsRune(s, 0)
 	}
 	_, ok := scalarText(f.typ, v)
 	return ok
@@ -121,13 +125,22 @@ func (f *field) canon(v any) (string, bool) {
 	case kMulti, kChecks:
 		return canonList(f.typ, v)
 	case kCheck:
-		if v == nil {
-			return "false", true
+		if s, isStr := v.(string); v == nil || isStr && strings.TrimSpace(s) == "" {
+			return "false", true // shown unticked; an untouched box changes nothing
 		}
 		return canonScalar("bool", v)
 	}
 	if s, ok := v.(string); ok && strings.TrimSpace(s) == "" {
 		return "", true
+	}
+	if s, ok := v.(string); ok && f.kind == kTextarea && strings.ContainsRune(s, '\r') {
+		// A textarea gives any stored line break back as CRLF, which Parse
+		// turns into LF: CR, LF and CRLF are the same value, so an
+		// untouched text keeps the line breaks it was stored with.
+		v = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+	}
+	if s, ok := v.(string); ok && (f.typ == "email" || f.typ == "phoneNumber") {
+		v = strings.TrimSpace(s) // Parse trims these; " a@b.c" as stored is the same value
 	}
 	if f.kind == kNumber && f.typ == "string" {
 		if s, ok := scalarText("string", v); ok {

@@ -20,9 +20,9 @@ const maxValueLen = 16 << 10
 func convertScalar(typ, s string) (any, string) {
 	switch typ {
 	case "number":
-		n, ok := normaliseNumber(s)
-		if !ok {
-			return nil, "form.error.number"
+		n, msg := checkNumber(s)
+		if msg != "" {
+			return nil, msg
 		}
 		return json.Number(n), ""
 	case "bool":
@@ -104,6 +104,36 @@ func normaliseNumber(s string) (string, bool) {
 		out = "-" + out
 	}
 	return out, true
+}
+
+// checkNumber is normaliseNumber plus a range check: FusionAuth (Java) and
+// the search index keep numbers with a fraction or exponent as doubles, so a
+// value beyond float64's range would be stored as Infinity, and a non-zero
+// value too small for it as 0. Such values are refused, never rounded.
+// The digits themselves are still kept exactly as typed.
+func checkNumber(s string) (string, string) {
+	n, ok := normaliseNumber(s)
+	if !ok {
+		return "", "form.error.number"
+	}
+	if !inFloatRange(n) {
+		return "", "form.error.number.range"
+	}
+	return n, ""
+}
+
+// inFloatRange reports whether a normalised number is finite as a float64
+// and, when not zero, does not underflow to zero.
+func inFloatRange(n string) bool {
+	f, err := strconv.ParseFloat(n, 64)
+	if err != nil {
+		return false // ErrRange: overflows to ±Inf
+	}
+	if f == 0 {
+		mant, _, _ := strings.Cut(strings.TrimPrefix(n, "-"), "e")
+		return strings.Trim(mant, "0.") == ""
+	}
+	return true
 }
 
 func allDigits(s string) bool {

@@ -285,11 +285,13 @@ func (f *field) fillRaw(fv *FieldView, raw map[string][]string) {
 		}
 		fv.Options = f.optionViews(fv.ID, sel)
 	default:
+		// Rejected input may be invalid UTF-8; it is shown as the browser
+		// would show it, never written into the page as raw bytes.
 		if len(vals) > 0 {
-			fv.Value = vals[0]
+			fv.Value = strings.ToValidUTF8(vals[0], "\uFFFD")
 		}
 		if c := raw[confirmName+f.key]; len(c) > 0 {
-			fv.ConfirmValue = c[0]
+			fv.ConfirmValue = strings.ToValidUTF8(c[0], "\uFFFD")
 		}
 	}
 }
