@@ -14,6 +14,7 @@ import (
 	"portal/internal/auth"
 	"portal/internal/config"
 	"portal/internal/fusionauth"
+	"portal/internal/i18n"
 	"portal/internal/session"
 	"portal/internal/web"
 )
@@ -61,7 +62,16 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	hc := fusionauth.NewHTTPClient()
 	metrics := web.NewMetrics(nil)
 
-	provider, err := discover(ctx, cfg, hc)
+	// The admin's theme messages are read before anything is started, so a
+	// typo in the file stops start-up with the file and line.
+	catalog, err := loadMessages(cfg)
+	if err != nil {
+		return nil, err
+	}
+	// The OIDC calls (discovery, JWKS, token, userinfo) go through a client
+	// of their own that feeds the same per-endpoint metrics as the REST API.
+	oidcHC := observedClient(hc, metrics.ObserveFusionAuth)
+	provider, err := discover(ctx, cfg, oidcHC)
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +100,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		}
 	} else {
 		ready = func(ctx context.Context) error {
-			_, err := auth.New(ctx, authConfig(cfg, hc))
+			_, err := auth.New(ctx, authConfig(cfg, oidcHC))
 			return err
 		}
 	}
@@ -116,6 +126,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		Brand: web.Brand{
 			AppName: cfg.AppName, LogoURL: cfg.LogoURL, PrimaryColor: cfg.PrimaryColor, TemplateDir: cfg.TemplateDir,
 		},
+		Catalog: catalog,
 		Ready:   ready,
 		Metrics: metrics,
 	})
@@ -138,6 +149,16 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	}
 	a.handler = srv
 	return a, nil
+}
+
+// loadMessages builds the UI text catalog: the built-in languages plus the
+// FusionAuth theme messages file named by PORTAL_MESSAGES_FILE, if any.
+func loadMessages(cfg *config.Config) (*i18n.Catalog, error) {
+	c, err := i18n.Load(cfg.MessagesFile)
+	if err != nil {
+		return nil, fmt.Errorf("PORTAL_MESSAGES_FILE: %w", err)
+	}
+	return c, nil
 }
 
 func authConfig(cfg *config.Config, hc *http.Client) auth.Config {
@@ -173,6 +194,32 @@ func discover(ctx context.Context, cfg *config.Config, hc *http.Client) (*auth.P
 	}
 	return nil, fmt.Errorf("FUSIONAUTH_ISSUER %s: %w", cfg.Issuer, lastErr)
 }
+
+// observedClient is hc with every request reported to observe as
+// "METHOD /path" (the OIDC endpoints' paths hold no user data), the status
+// (0 when no answer came) and the duration.
+func observedClient(hc *http.Client, observe func(endpoint string, status int, d time.Duration, err error)) *http.Client {
+	c := *hc
+	base := c.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	c.Transport = roundTripFunc(func(req *http.Request) (*http.Response, error) {
+		start := time.Now()
+		resp, err := base.RoundTrip(req)
+		status := 0
+		if resp != nil {
+			status = resp.StatusCode
+		}
+		observe(req.Method+" "+req.URL.EscapedPath(), status, time.Since(start), err)
+		return resp, err
+	})
+	return &c
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // isNetworkError reports whether err is a connection problem worth a retry
 // (rather than, say, an issuer mismatch, which no retry fixes).

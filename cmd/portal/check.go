@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"portal/internal/auth"
@@ -50,6 +51,13 @@ func runCheck(ctx context.Context, getenv func(string) string, stdout, stderr io
 		return fmt.Errorf("%d check(s) failed", c.failed)
 	}
 	c.ok("configuration loads (PORTAL_ENV=" + cfg.Env + ")")
+	if cfg.MessagesFile != "" {
+		if _, err := loadMessages(cfg); err != nil {
+			c.fail("messages file loads: "+err.Error(), "fix the line named, in FusionAuth's theme messages format (key=value, one per line)")
+		} else {
+			c.ok("messages file loads: " + cfg.MessagesFile)
+		}
+	}
 	hc := fusionauth.NewHTTPClient()
 
 	checkDiscovery(ctx, c, cfg, hc)
@@ -91,8 +99,11 @@ func checkDiscovery(ctx context.Context, c *checklist, cfg *config.Config, hc *h
 	}
 	c.ok("discovery reachable")
 	if doc.Issuer != cfg.Issuer {
-		c.fail(fmt.Sprintf("issuer matches: configured %q but discovery says %q", cfg.Issuer, doc.Issuer),
-			"set FUSIONAUTH_ISSUER to exactly the discovery issuer, or set the tenant's issuer in FusionAuth (Tenants > Edit > General > Issuer) to the URL")
+		fix := "set FUSIONAUTH_ISSUER to exactly the discovery issuer, or set the tenant's issuer in FusionAuth (Tenants > Edit > General > Issuer) to the URL"
+		if strings.TrimSuffix(doc.Issuer, "/") == strings.TrimSuffix(cfg.Issuer, "/") {
+			fix = fmt.Sprintf("the two differ only by a trailing slash, which OIDC does not ignore: set FUSIONAUTH_ISSUER=%s", doc.Issuer)
+		}
+		c.fail(fmt.Sprintf("issuer matches: configured %q but discovery says %q", cfg.Issuer, doc.Issuer), fix)
 	} else {
 		c.ok("issuer matches exactly: " + doc.Issuer)
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 
 	"portal/demo"
 	"portal/internal/config"
@@ -25,6 +26,9 @@ type demoSeed struct {
 // runDemo starts the dev server and the portal in one process, seeded from
 // the embedded demo/kickstart.json, with sessions in a temporary directory.
 func runDemo(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if err := refuseProduction("demo", getenv); err != nil {
+		return err
+	}
 	fs := flagSet("demo", stderr)
 	addr := fs.String("addr", "localhost:8080", "portal listen address")
 	idpAddr := fs.String("idp-addr", "localhost:9011", "dev server listen address")
@@ -90,9 +94,21 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	return serve(ctx, ln, a.handler, log)
 }
 
+// refuseProduction stops the development commands under PORTAL_ENV=production:
+// the dev server keeps users in memory and publishes the demo's secrets.
+func refuseProduction(cmd string, getenv func(string) string) error {
+	if strings.EqualFold(strings.TrimSpace(getenv("PORTAL_ENV")), "production") {
+		return fmt.Errorf("portal %s runs a development server (in-memory users, published demo secrets) and refuses PORTAL_ENV=production; run `portal serve` against a real FusionAuth", cmd)
+	}
+	return nil
+}
+
 // runDevIDP runs only the dev server, so the portal can run against it as a
 // separate process exactly as against a real FusionAuth.
 func runDevIDP(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if err := refuseProduction("devidp", getenv); err != nil {
+		return err
+	}
 	fs := flagSet("devidp", stderr)
 	addr := fs.String("addr", "127.0.0.1:9011", "listen address")
 	ks := fs.String("kickstart", "", "kickstart file (default: the embedded demo/kickstart.json)")

@@ -118,14 +118,25 @@ func serve(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logge
 	return nil
 }
 
+// version is set at build time where the VCS stamp is not available (the
+// Docker build context has no .git):
+//
+//	go build -ldflags "-X main.version=v1.2.3" ./cmd/portal
+var version = ""
+
 func versionString() string {
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
+		if version != "" {
+			return "portal " + version
+		}
 		return "portal (no build info)"
 	}
 	var b strings.Builder
 	v := bi.Main.Version
-	if v == "" || v == "(devel)" {
+	if version != "" {
+		v = version
+	} else if v == "" || v == "(devel)" {
 		v = "dev"
 	}
 	fmt.Fprintf(&b, "portal %s %s", v, bi.GoVersion)

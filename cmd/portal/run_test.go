@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net"
@@ -10,6 +11,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"portal/demo"
+	"portal/internal/devidp"
 )
 
 func TestVersionAndUsage(t *testing.T) {
@@ -23,6 +27,46 @@ func TestVersionAndUsage(t *testing.T) {
 	var errOut bytes.Buffer
 	if err := run(context.Background(), []string{"frobnicate"}, func(string) string { return "" }, io.Discard, &errOut); err == nil || !strings.Contains(errOut.String(), "portal serve") {
 		t.Errorf("unknown command: %v %q", err, errOut.String())
+	}
+}
+
+// TestVersionFromLdflags: -X main.version (the Dockerfile's VERSION build
+// argument) is what `portal version` prints.
+func TestVersionFromLdflags(t *testing.T) {
+	old := version
+	t.Cleanup(func() { version = old })
+	version = "v9.8.7"
+	if got := versionString(); !strings.HasPrefix(got, "portal v9.8.7 ") {
+		t.Errorf("version = %q", got)
+	}
+}
+
+// TestDevCommandsRefuseProduction: demo and devidp are development servers
+// and say so under PORTAL_ENV=production instead of starting.
+func TestDevCommandsRefuseProduction(t *testing.T) {
+	for _, cmd := range []string{"demo", "devidp"} {
+		getenv := func(k string) string {
+			if k == "PORTAL_ENV" {
+				return "production"
+			}
+			return ""
+		}
+		err := run(context.Background(), []string{cmd, "--addr", "127.0.0.1:0"}, getenv, io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "refuses PORTAL_ENV=production") {
+			t.Errorf("%s: got %v", cmd, err)
+		}
+	}
+}
+
+// TestServeRefusesHTTPInProduction: the reason names the variable.
+func TestServeRefusesHTTPInProduction(t *testing.T) {
+	env := map[string]string{
+		"PORTAL_ENV": "production", "PORTAL_PUBLIC_URL": "http://account.example.com", "FUSIONAUTH_ISSUER": "https://auth.example.com",
+		"FUSIONAUTH_CLIENT_ID": "app", "FUSIONAUTH_CLIENT_SECRET": "s",
+	}
+	err := run(context.Background(), []string{"serve"}, func(k string) string { return env[k] }, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "PORTAL_PUBLIC_URL must be https when PORTAL_ENV=production") {
+		t.Errorf("got %v", err)
 	}
 }
 
@@ -82,11 +126,114 @@ func TestMetricsCountFusionAuthCalls(t *testing.T) {
 	for _, want := range []string{
 		`portal_fusionauth_requests_total{endpoint="GET /api/user/{id}",outcome="200"}`,
 		`portal_http_requests_total{route="GET /callback",status="303"} 1`,
-		"portal_active_sessions",
+		`portal_fusionauth_requests_total{endpoint="POST /oauth2/token",outcome="200"} 1`,
+		`portal_fusionauth_requests_total{endpoint="GET /.well-known/openid-configuration",outcome="200"}`,
+		`portal_fusionauth_request_duration_seconds_count{endpoint="POST /oauth2/token"} 1`,
+		`portal_fusionauth_request_duration_seconds_count{endpoint="GET /api/user/{id}"}`,
+		`portal_http_request_duration_seconds_count{route="GET /callback"} 1`,
+		"portal_active_sessions 1",
 		"portal_form_cache_age_seconds",
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %q", want)
 		}
+	}
+}
+
+// TestServeProcess runs `portal serve` as an operator would, against a
+// separate dev server: JSON logs carry the request id the response header
+// shows, /healthz and /readyz answer, /readyz turns 503 when FusionAuth
+// goes away while /healthz stays 200, and cancelling (SIGTERM) ends serve
+// cleanly.
+func TestServeProcess(t *testing.T) {
+	idpCtx, stopIDP := context.WithCancel(context.Background())
+	defer stopIDP()
+	_, idpURL, err := devidp.Start(idpCtx, "127.0.0.1:0", devidp.Options{Kickstart: demo.Kickstart})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	env := checkEnv(t, idpURL)
+	env["PORTAL_ADDR"] = addr
+	env["PORTAL_PUBLIC_URL"] = "http://" + addr
+	env["PORTAL_LOG_FORMAT"] = "json"
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var logs syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, io.Discard, &logs)
+	}()
+	base := "http://" + addr
+	var resp *http.Response
+	for i := 0; i < 100; i++ {
+		if resp, err = http.Get(base + "/healthz"); err == nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("portal did not start: %v\n%s", err, logs.String())
+	}
+	resp.Body.Close()
+	status := func(path string) int {
+		t.Helper()
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := status("/readyz"); got != http.StatusOK {
+		t.Errorf("readyz with FusionAuth up: %d", got)
+	}
+	resp, err = http.Get(base + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	id := resp.Header.Get("X-Request-Id")
+
+	stopIDP()
+	time.Sleep(100 * time.Millisecond)
+	if got := status("/readyz"); got != http.StatusServiceUnavailable {
+		t.Errorf("readyz with FusionAuth down: %d", got)
+	}
+	if got := status("/healthz"); got != http.StatusOK {
+		t.Errorf("healthz with FusionAuth down: %d", got)
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve after SIGTERM: %v", err)
+		}
+	case <-time.After(25 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+
+	var sawRequest, sawShutdown bool
+	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("log line is not JSON: %q", line)
+		}
+		if rec["msg"] == "request" && rec["request_id"] == id && rec["route"] == "GET /{$}" && rec["status"] == float64(200) {
+			sawRequest = true
+		}
+		if rec["msg"] == "shutting down" {
+			sawShutdown = true
+		}
+	}
+	if id == "" || !sawRequest || !sawShutdown {
+		t.Errorf("request id %q: request logged %v, shutdown logged %v\n%s", id, sawRequest, sawShutdown, logs.String())
 	}
 }

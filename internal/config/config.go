@@ -135,6 +135,12 @@ func Load(getenv func(string) string) (*Config, error) {
 
 	c.AppName = p.str("PORTAL_APP_NAME", "Account")
 	c.LogoURL = p.str("PORTAL_LOGO_URL", "")
+	if c.LogoURL != "" && !logoAllowed(c.LogoURL) {
+		// The pages' Content-Security-Policy loads images only from the
+		// portal itself, https: and data: URLs; anything else would silently
+		// show a broken image.
+		p.fail("PORTAL_LOGO_URL", "must be an https:// URL, a data: URL or a path on the portal such as /assets/logo.svg, got %q", c.LogoURL)
+	}
 	c.PrimaryColor = p.str("PORTAL_PRIMARY_COLOR", "#2457c5")
 	if !colorRE.MatchString(c.PrimaryColor) {
 		p.fail("PORTAL_PRIMARY_COLOR", "must be a hex colour such as #2457c5, got %q", c.PrimaryColor)
@@ -149,6 +155,13 @@ func Load(getenv func(string) string) (*Config, error) {
 		if strings.HasPrefix(c.Issuer, "http://") {
 			p.fail("FUSIONAUTH_ISSUER", "must be https when PORTAL_ENV=production")
 		}
+		// The demo's secrets are published in demo/kickstart.json.
+		if c.ClientSecret == DemoClientSecret {
+			p.fail("FUSIONAUTH_CLIENT_SECRET", "is the published demo secret from demo/kickstart.json; regenerate it in FusionAuth (Applications > Edit > OAuth) when PORTAL_ENV=production")
+		}
+		if c.APIKey == DemoAPIKey {
+			p.fail("FUSIONAUTH_API_KEY", "is the published demo key from demo/kickstart.json; create a new key in FusionAuth (Settings > API Keys) when PORTAL_ENV=production")
+		}
 	}
 	if len(p.problems) > 0 {
 		return nil, &Error{Problems: p.problems}
@@ -156,10 +169,28 @@ func Load(getenv func(string) string) (*Config, error) {
 	return c, nil
 }
 
+// The client secret and API key demo/kickstart.json publishes; production
+// refuses them (a test keeps them in step with the kickstart).
+const (
+	DemoClientSecret = "demo-client-secret-change-me"
+	DemoAPIKey       = "portal-demo-api-key-0123456789abcdef0123456789abcdef"
+)
+
 var (
 	uuidRE  = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 	colorRE = regexp.MustCompile(`^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$`)
 )
+
+func logoAllowed(v string) bool {
+	if strings.HasPrefix(v, "data:image/") {
+		return true
+	}
+	if strings.HasPrefix(v, "/") && !strings.HasPrefix(v, "//") {
+		return true
+	}
+	u, err := url.Parse(v)
+	return err == nil && u.Scheme == "https" && u.Host != ""
+}
 
 type parser struct {
 	getenv   func(string) string

@@ -1,11 +1,14 @@
 package config
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"portal/demo"
 )
 
 func env(m map[string]string) func(string) string {
@@ -70,6 +73,9 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		{"bad colour", "PORTAL_PRIMARY_COLOR", "red;}", "PORTAL_PRIMARY_COLOR must be a hex colour"},
 		{"bad rate", "PORTAL_RATE_LIMIT", "lots", "PORTAL_RATE_LIMIT must be a whole number"},
 		{"missing api url", "FUSIONAUTH_URL", "", "FUSIONAUTH_URL is required"},
+		{"http logo (blocked by the CSP)", "PORTAL_LOGO_URL", "http://cdn.example/logo.svg", "PORTAL_LOGO_URL must be an https:// URL"},
+		{"protocol-relative logo", "PORTAL_LOGO_URL", "//cdn.example/logo.svg", "PORTAL_LOGO_URL must be"},
+		{"javascript logo", "PORTAL_LOGO_URL", "javascript:alert(1)", "PORTAL_LOGO_URL must be"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -87,8 +93,75 @@ func TestProductionRefusesHTTP(t *testing.T) {
 	m := valid()
 	m["PORTAL_ENV"] = "production"
 	_, err := Load(env(m))
-	if err == nil || !strings.Contains(err.Error(), "PORTAL_PUBLIC_URL must be https") {
+	if err == nil || !strings.Contains(err.Error(), "PORTAL_PUBLIC_URL must be https") ||
+		!strings.Contains(err.Error(), "cookies would not be Secure") ||
+		!strings.Contains(err.Error(), "FUSIONAUTH_ISSUER must be https") {
 		t.Fatalf("got %v", err)
+	}
+	// The same settings are fine in development and staging.
+	for _, e := range []string{"development", "staging"} {
+		m["PORTAL_ENV"] = e
+		if _, err := Load(env(m)); err != nil {
+			t.Errorf("%s: %v", e, err)
+		}
+	}
+}
+
+// productionValid passes every production rule.
+func productionValid() map[string]string {
+	m := valid()
+	m["PORTAL_ENV"] = "production"
+	m["PORTAL_PUBLIC_URL"] = "https://account.example.com"
+	m["FUSIONAUTH_URL"] = "https://auth.example.com"
+	return m
+}
+
+func TestProductionAcceptsHTTPS(t *testing.T) {
+	c, err := Load(env(productionValid()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Secure() {
+		t.Error("cookies not Secure with an https public URL")
+	}
+}
+
+// TestProductionRefusesDemoSecrets: the demo's client secret and API key
+// are public (demo/kickstart.json); production must not start with them.
+func TestProductionRefusesDemoSecrets(t *testing.T) {
+	var seed struct {
+		Variables struct {
+			APIKey       string `json:"apiKey"`
+			ClientSecret string `json:"clientSecret"`
+		} `json:"variables"`
+	}
+	if err := json.Unmarshal(demo.Kickstart, &seed); err != nil {
+		t.Fatal(err)
+	}
+	if seed.Variables.ClientSecret != DemoClientSecret || seed.Variables.APIKey != DemoAPIKey {
+		t.Fatalf("DemoClientSecret/DemoAPIKey out of step with demo/kickstart.json: %+v", seed.Variables)
+	}
+	m := productionValid()
+	m["FUSIONAUTH_CLIENT_SECRET"] = seed.Variables.ClientSecret
+	m["FUSIONAUTH_API_KEY"] = seed.Variables.APIKey
+	_, err := Load(env(m))
+	if err == nil || !strings.Contains(err.Error(), "FUSIONAUTH_CLIENT_SECRET is the published demo secret") ||
+		!strings.Contains(err.Error(), "FUSIONAUTH_API_KEY is the published demo key") {
+		t.Fatalf("got %v", err)
+	}
+	m["PORTAL_ENV"] = "development"
+	if _, err := Load(env(m)); err != nil {
+		t.Errorf("development refuses the demo secrets: %v", err)
+	}
+}
+
+func TestLogoURLsTheCSPAllows(t *testing.T) {
+	for _, v := range []string{"https://cdn.example/logo.svg", "/static/logo.png", "data:image/svg+xml;base64,PHN2Zy8+"} {
+		m := valid()
+		m["PORTAL_LOGO_URL"] = v
+		if c, err := Load(env(m)); err != nil || c.LogoURL != v {
+			t.Errorf("%s: %v", v, err)
+		}
 	}
 }
 
