@@ -8,11 +8,13 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io/fs"
+	"math"
 	"mime"
 	"net/http"
 	"os"
 	"path"
 	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -50,7 +52,9 @@ func newAssets(b Brand) (*assets, error) {
 	}
 	// The brand colour is a tiny generated stylesheet, so the page needs no
 	// inline style (the CSP forbids it).
-	a.add("theme.css", []byte(fmt.Sprintf(":root{--brand:%s}\n", b.PrimaryColor)))
+	// Text on the brand colour is black or white, whichever contrasts more:
+	// a light brand colour must not leave white, unreadable button labels.
+	a.add("theme.css", []byte(fmt.Sprintf(":root{--brand:%s;--on-brand:%s}\n", b.PrimaryColor, onColor(b.PrimaryColor))))
 	custom := []byte{}
 	if b.TemplateDir != "" {
 		if c, err := os.ReadFile(filepath.Join(b.TemplateDir, "custom.css")); err == nil {
@@ -59,6 +63,45 @@ func newAssets(b Brand) (*assets, error) {
 	}
 	a.add("custom.css", custom)
 	return a, nil
+}
+
+// onColor is #000 or #fff, whichever has the higher WCAG contrast ratio
+// against the hex colour c (#rgb or #rrggbb); at least 4.58:1 either way.
+func onColor(c string) string {
+	l, ok := luminance(c)
+	if !ok {
+		return "#fff"
+	}
+	if (l+0.05)/0.05 > 1.05/(l+0.05) {
+		return "#000"
+	}
+	return "#fff"
+}
+
+// luminance is the WCAG 2 relative luminance of a hex colour.
+func luminance(c string) (float64, bool) {
+	c = strings.TrimPrefix(c, "#")
+	if len(c) == 3 {
+		c = string([]byte{c[0], c[0], c[1], c[1], c[2], c[2]})
+	}
+	if len(c) != 6 {
+		return 0, false
+	}
+	var rgb [3]float64
+	for i := range rgb {
+		v, err := strconv.ParseUint(c[2*i:2*i+2], 16, 8)
+		if err != nil {
+			return 0, false
+		}
+		x := float64(v) / 255
+		if x <= 0.04045 {
+			x /= 12.92
+		} else {
+			x = math.Pow((x+0.055)/1.055, 2.4)
+		}
+		rgb[i] = x
+	}
+	return 0.2126*rgb[0] + 0.7152*rgb[1] + 0.0722*rgb[2], true
 }
 
 func (a *assets) add(name string, body []byte) {
