@@ -16,7 +16,10 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /portal ./cmd/portal \
+# .git is not in the build context, so the version comes from a build
+# argument: docker build --build-arg VERSION=$(git describe --always) .
+ARG VERSION=dev
+RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w -X main.version=${VERSION}" -o /portal ./cmd/portal \
  && /portal version \
  && mkdir -p /out/data
 
