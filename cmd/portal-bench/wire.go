@@ -46,7 +46,7 @@ func wirePortal(ctx context.Context, cfg *config.Config, storeKind string, log *
 		ClientID:              cfg.ClientID,
 		ClientSecret:          cfg.ClientSecret,
 		RedirectURL:           cfg.CallbackURL(),
-		PostLogoutRedirectURL: cfg.PublicURL.JoinPath("/signed-out").String(),
+		PostLogoutRedirectURL: cfg.PostLogoutURL(),
 		HTTPClient:            hc,
 		ClockSkew:             cfg.ClockSkew,
 	}

@@ -167,7 +167,7 @@ func authConfig(cfg *config.Config, hc *http.Client) auth.Config {
 		ClientID:              cfg.ClientID,
 		ClientSecret:          cfg.ClientSecret,
 		RedirectURL:           cfg.CallbackURL(),
-		PostLogoutRedirectURL: cfg.PublicURL.JoinPath("/signed-out").String(),
+		PostLogoutRedirectURL: cfg.PostLogoutURL(),
 		HTTPClient:            hc,
 		ClockSkew:             cfg.ClockSkew,
 	}

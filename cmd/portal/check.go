@@ -140,7 +140,7 @@ func checkFusionAuth(ctx context.Context, c *checklist, cfg *config.Config, hc *
 	} else {
 		c.fail("authorized redirect URLs include "+cfg.CallbackURL(), "add it under Applications > Edit > OAuth > Authorized redirect URLs")
 	}
-	postLogout := cfg.PublicURL.JoinPath("/signed-out").String()
+	postLogout := cfg.PostLogoutURL()
 	if slices.Contains(app.OAuthConfiguration.AuthorizedRedirectURLs, postLogout) {
 		c.ok("post-logout URL allowed: " + postLogout)
 	} else {

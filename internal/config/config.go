@@ -60,7 +60,7 @@ func (c *Config) Secure() bool { return c.PublicURL != nil && c.PublicURL.Scheme
 func (c *Config) CallbackURL() string { return c.PublicURL.JoinPath("/callback").String() }
 
 // PostLogoutURL is where FusionAuth sends the browser after sign-out.
-func (c *Config) PostLogoutURL() string { return c.PublicURL.JoinPath("/").String() }
+func (c *Config) PostLogoutURL() string { return c.PublicURL.JoinPath("/signed-out").String() }
 
 // Error lists every problem found, one per line, each naming its variable.
 type Error struct{ Problems []string }

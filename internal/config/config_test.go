@@ -33,7 +33,7 @@ func TestLoadDefaults(t *testing.T) {
 	if c.Addr != ":8080" || c.Issuer != "http://localhost:9011" || c.IdleTimeout != 2*time.Hour || c.Env != "development" {
 		t.Errorf("unexpected defaults: %+v", c)
 	}
-	if c.CallbackURL() != "http://localhost:8080/callback" || c.Secure() {
+	if c.CallbackURL() != "http://localhost:8080/callback" || c.PostLogoutURL() != "http://localhost:8080/signed-out" || c.Secure() {
 		t.Errorf("callback %q secure %v", c.CallbackURL(), c.Secure())
 	}
 }

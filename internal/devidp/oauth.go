@@ -258,7 +258,8 @@ func (s *Server) completeLogin(w http.ResponseWriter, r *http.Request, app fusio
 }
 
 // handleLogout ends the SSO session and redirects: post_logout_redirect_uri
-// (must be an authorized redirect URL or the logout URL), else the
+// (must be one of the application's authorized redirect URLs, as in
+// FusionAuth; being the application's logoutURL is not enough), else the
 // application's logoutURL, else the tenant's, else "/".
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
@@ -285,7 +286,7 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	post := r.Form.Get("post_logout_redirect_uri")
 	switch {
 	case post != "":
-		if !haveApp || (!slices.Contains(app.OAuthConfiguration.AuthorizedRedirectURLs, post) && post != app.OAuthConfiguration.LogoutURL) {
+		if !haveApp || !slices.Contains(app.OAuthConfiguration.AuthorizedRedirectURLs, post) {
 			s.renderError(w, http.StatusBadRequest, "invalid_post_logout_redirect_uri", "The post_logout_redirect_uri parameter is not an authorized redirect URL of the application.")
 			return
 		}

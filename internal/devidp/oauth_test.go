@@ -141,6 +141,25 @@ func TestFullFlow(t *testing.T) {
 	if resp.StatusCode != 400 || !strings.Contains(page, "invalid_post_logout_redirect_uri") || resp.Header.Get("Location") != "" {
 		t.Fatalf("bad logout: %d %s", resp.StatusCode, page)
 	}
+	// Being the application's logoutURL does not make a URL an allowed
+	// post_logout_redirect_uri: FusionAuth checks the authorized redirect URLs.
+	resp, err = c.Get(ts.URL + "/oauth2/logout?" + url.Values{"client_id": {demoAppID}, "post_logout_redirect_uri": {"http://localhost:8080/"}}.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	page = readAll(t, resp)
+	if resp.StatusCode != 400 || !strings.Contains(page, "invalid_post_logout_redirect_uri") {
+		t.Fatalf("logoutURL as post_logout_redirect_uri: %d %s", resp.StatusCode, page)
+	}
+	// An authorized redirect URL is accepted.
+	resp, err = c.Get(ts.URL + "/oauth2/logout?" + url.Values{"client_id": {demoAppID}, "post_logout_redirect_uri": {"http://localhost:8080/signed-out"}}.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	readAll(t, resp)
+	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "http://localhost:8080/signed-out" {
+		t.Fatalf("authorized post_logout_redirect_uri: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
 	// Logout by id_token_hint with state goes to the app's logout URL.
 	resp, err = c.Get(ts.URL + "/oauth2/logout?" + url.Values{"id_token_hint": {rawID}, "state": {"bye"}}.Encode())
 	if err != nil {
