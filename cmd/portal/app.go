@@ -22,6 +22,7 @@ import (
 // app is a wired portal: the handler and what must be closed after it.
 type app struct {
 	handler  http.Handler
+	metrics  http.Handler // for PORTAL_METRICS_ADDR
 	web      *web.Server
 	store    session.Store
 	sessions *session.Manager
@@ -126,9 +127,10 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		Brand: web.Brand{
 			AppName: cfg.AppName, LogoURL: cfg.LogoURL, PrimaryColor: cfg.PrimaryColor, TemplateDir: cfg.TemplateDir,
 		},
-		Catalog: catalog,
-		Ready:   ready,
-		Metrics: metrics,
+		Catalog:        catalog,
+		Ready:          ready,
+		Metrics:        metrics,
+		PrivateMetrics: cfg.MetricsAddr != "",
 	})
 	if err != nil {
 		store.Close()
@@ -148,6 +150,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		log.Warn("form definitions not loaded at start-up; will retry", "err", err)
 	}
 	a.handler = srv
+	a.metrics = metrics.Handler()
 	return a, nil
 }
 

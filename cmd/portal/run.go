@@ -82,9 +82,35 @@ func runServe(ctx context.Context, getenv func(string) string, stderr io.Writer)
 	if err != nil {
 		return fmt.Errorf("PORTAL_ADDR %s: %w", cfg.Addr, err)
 	}
-	log.Info("portal listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL.String(),
-		"startup_ms", time.Since(start).Milliseconds())
-	return serve(ctx, ln, a.handler, log)
+	if cfg.MetricsAddr == "" {
+		log.Info("portal listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL.String(),
+			"startup_ms", time.Since(start).Milliseconds())
+		return serve(ctx, ln, a.handler, log)
+	}
+	mln, err := net.Listen("tcp", cfg.MetricsAddr)
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("PORTAL_METRICS_ADDR %s: %w", cfg.MetricsAddr, err)
+	}
+	log.Info("portal listening", "addr", ln.Addr().String(), "metrics_addr", mln.Addr().String(),
+		"public_url", cfg.PublicURL.String(), "startup_ms", time.Since(start).Milliseconds())
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", a.metrics)
+	// Either server failing stops both; SIGTERM stops both gracefully.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, 1)
+	go func() {
+		err := serve(ctx, mln, mux, log)
+		cancel()
+		errc <- err
+	}()
+	err = serve(ctx, ln, a.handler, log)
+	cancel()
+	if merr := <-errc; err == nil {
+		err = merr
+	}
+	return err
 }
 
 // serve runs an http.Server until ctx ends, then shuts it down gracefully,

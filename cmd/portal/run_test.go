@@ -237,3 +237,70 @@ func TestServeProcess(t *testing.T) {
 		t.Errorf("request id %q: request logged %v, shutdown logged %v\n%s", id, sawRequest, sawShutdown, logs.String())
 	}
 }
+
+// TestMetricsAddr: with PORTAL_METRICS_ADDR set, /metrics is served there
+// and only there; the public address answers 404 for it.
+func TestMetricsAddr(t *testing.T) {
+	idpCtx, stopIDP := context.WithCancel(context.Background())
+	defer stopIDP()
+	_, idpURL, err := devidp.Start(idpCtx, "127.0.0.1:0", devidp.Options{Kickstart: demo.Kickstart})
+	if err != nil {
+		t.Fatal(err)
+	}
+	free := func() string {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		return ln.Addr().String()
+	}
+	addr, maddr := free(), free()
+	env := checkEnv(t, idpURL)
+	env["PORTAL_ADDR"] = addr
+	env["PORTAL_PUBLIC_URL"] = "http://" + addr
+	env["PORTAL_METRICS_ADDR"] = maddr
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var logs syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, io.Discard, &logs)
+	}()
+	get := func(u string) (int, string) {
+		t.Helper()
+		resp, err := http.Get(u)
+		if err != nil {
+			return 0, err.Error()
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	for i := 0; i < 100; i++ {
+		if st, _ := get("http://" + addr + "/healthz"); st == http.StatusOK {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if st, _ := get("http://" + addr + "/"); st != http.StatusOK {
+		t.Fatalf("portal not serving: %d\n%s", st, logs.String())
+	}
+	if st, _ := get("http://" + addr + "/metrics"); st != http.StatusNotFound {
+		t.Errorf("public /metrics with PORTAL_METRICS_ADDR set: %d, want 404", st)
+	}
+	st, body := get("http://" + maddr + "/metrics")
+	if st != http.StatusOK || !strings.Contains(body, `portal_http_requests_total{route="GET /{$}",status="200"}`) {
+		t.Errorf("metrics address: %d\n%s", st, body)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve after SIGTERM: %v", err)
+		}
+	case <-time.After(25 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+}

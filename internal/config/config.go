@@ -25,8 +25,11 @@ type Config struct {
 	Env       string   // development | staging | production
 	PublicURL *url.URL // where browsers reach the portal
 	Addr      string   // listen address
-	DataDir   string   // SQLite session file lives here
-	RedisURL  string   // when set, sessions live in Redis instead of SQLite
+	// MetricsAddr, when set, is a second listen address that serves
+	// /metrics alone, and the public address then has no /metrics.
+	MetricsAddr string
+	DataDir     string // SQLite session file lives here
+	RedisURL    string // when set, sessions live in Redis instead of SQLite
 
 	FusionAuthURL string // base URL for the REST API
 	Issuer        string // OIDC issuer, compared exactly
@@ -87,6 +90,14 @@ func Load(getenv func(string) string) (*Config, error) {
 	c.Addr = p.str("PORTAL_ADDR", ":8080")
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		p.fail("PORTAL_ADDR", "must be host:port such as :8080, got %q", c.Addr)
+	}
+	c.MetricsAddr = p.str("PORTAL_METRICS_ADDR", "")
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			p.fail("PORTAL_METRICS_ADDR", "must be host:port such as 127.0.0.1:9090, got %q", c.MetricsAddr)
+		} else if c.MetricsAddr == c.Addr {
+			p.fail("PORTAL_METRICS_ADDR", "must differ from PORTAL_ADDR (%s)", c.Addr)
+		}
 	}
 	c.DataDir = p.str("PORTAL_DATA_DIR", "data")
 	c.RedisURL = p.secret("PORTAL_REDIS_URL")

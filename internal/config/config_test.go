@@ -60,6 +60,8 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		{"missing public url", "PORTAL_PUBLIC_URL", "", "PORTAL_PUBLIC_URL is required"},
 		{"relative public url", "PORTAL_PUBLIC_URL", "localhost:8080", "PORTAL_PUBLIC_URL must be an absolute"},
 		{"bad addr", "PORTAL_ADDR", "8080", "PORTAL_ADDR must be host:port"},
+		{"bad metrics addr", "PORTAL_METRICS_ADDR", "9090", "PORTAL_METRICS_ADDR must be host:port"},
+		{"metrics addr same as addr", "PORTAL_METRICS_ADDR", ":8080", "PORTAL_METRICS_ADDR must differ from PORTAL_ADDR"},
 		{"missing client id", "FUSIONAUTH_CLIENT_ID", "", "FUSIONAUTH_CLIENT_ID is required"},
 		{"client id not uuid", "FUSIONAUTH_CLIENT_ID", "abc", "FUSIONAUTH_CLIENT_ID must be the FusionAuth application id"},
 		{"missing secret", "FUSIONAUTH_CLIENT_SECRET", "", "FUSIONAUTH_CLIENT_SECRET is required"},

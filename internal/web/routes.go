@@ -21,7 +21,9 @@ func (s *Server) routes() http.Handler {
 	// Operations.
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
-	mux.Handle("GET /metrics", s.metrics.Handler())
+	if !s.opt.PrivateMetrics { // else on PORTAL_METRICS_ADDR only
+		mux.Handle("GET /metrics", s.metrics.Handler())
+	}
 
 	// Static assets, fingerprinted and cached for a year.
 	mux.HandleFunc("GET /assets/{file}", s.serveAsset)

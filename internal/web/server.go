@@ -59,7 +59,10 @@ type Options struct {
 	Catalog *i18n.Catalog // UI text and the admin's theme messages; nil: built-in only
 	Ready   func(ctx context.Context) error
 	Metrics *Metrics
-	Now     func() time.Time
+	// PrivateMetrics leaves /metrics off the portal's routes: the caller
+	// serves Metrics.Handler() on a separate, internal address.
+	PrivateMetrics bool
+	Now            func() time.Time
 }
 
 // Brand is the operator's look: name, logo, colour and optional overrides.
