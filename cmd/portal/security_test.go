@@ -225,11 +225,16 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	readBody(t, h.post(c, h.portalURL+"/profile", vals))
 	vals.Set("registration.data.maxprice", "98765zz")
 	readBody(t, h.post(c, h.portalURL+"/profile", vals))
+	// The callback's error parameter is whatever a link's author wrote.
+	cb, _ := url.Parse(h.callbackURL(c, demoEmail, demoPassword))
+	readBody(t, h.get(c, h.portalURL+"/callback?state="+cb.Query().Get("state")+"&error="+url.QueryEscape("Attacker text 4711")))
 
 	u, _ := url.Parse(h.portalURL)
-	secrets := []string{demoPassword, "Secret Valley 4711", "98765zz", vals.Get("csrf_token"), h.seed.Variables.APIKey, h.seed.Variables.ClientSecret}
+	secrets := []string{demoPassword, "Secret Valley 4711", "Attacker text", "98765zz", vals.Get("csrf_token"), h.seed.Variables.APIKey, h.seed.Variables.ClientSecret}
 	for _, ck := range c.Jar.Cookies(u) {
-		secrets = append(secrets, ck.Value)
+		if len(ck.Value) >= 16 { // not the dev server's "fusionauth.locale=en"
+			secrets = append(secrets, ck.Value)
+		}
 	}
 	out := logs.String()
 	if !strings.Contains(out, "request_id") || !strings.Contains(out, "user.data.isAdmin") {
@@ -465,5 +470,87 @@ func TestIssuerMismatchAtStartup(t *testing.T) {
 	err := run(t.Context(), []string{"serve"}, func(k string) string { return vals[k] }, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), `"`+h.idpURL+`/"`) || !strings.Contains(err.Error(), `"`+h.idpURL+`"`) {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// callbackURL signs in at the dev server with c and returns the callback
+// URL it redirects to, without visiting it.
+func (h *harness) callbackURL(c *http.Client, email, password string) string {
+	h.t.Helper()
+	c.CheckRedirect = func(req *http.Request, _ []*http.Request) error {
+		if req.URL.Path == "/callback" {
+			return http.ErrUseLastResponse
+		}
+		return nil
+	}
+	defer func() { c.CheckRedirect = nil }()
+	resp := h.get(c, h.portalURL+"/login")
+	body := readBody(h.t, resp)
+	if resp.StatusCode == http.StatusFound {
+		return resp.Header.Get("Location") // the SSO session was still alive
+	}
+	action, vals := formValues(body, `action="/oauth2/authorize"`)
+	vals.Set("loginId", email)
+	vals.Set("password", password)
+	resp = h.post(c, resolve(resp.Request.URL, action), vals)
+	readBody(h.t, resp)
+	loc := resp.Header.Get("Location")
+	if !strings.HasPrefix(loc, h.portalURL+"/callback?") {
+		h.t.Fatalf("no callback redirect: %d %q", resp.StatusCode, loc)
+	}
+	return loc
+}
+
+// TestCallbackIsBoundToTheBrowser: a callback URL only completes the
+// sign-in in the browser that started it. Otherwise an attacker could sign
+// in as themselves, keep the callback URL and get a victim to open it: the
+// victim would be signed in to the attacker's account (login CSRF) and type
+// personal data into it.
+func TestCallbackIsBoundToTheBrowser(t *testing.T) {
+	h := newHarness(t, nil)
+	cb := h.callbackURL(h.browser(), demoEmail, demoPassword)
+	h.idp.ResetCounts()
+	victim := h.browser()
+	resp := h.get(victim, cb)
+	body := readBody(t, resp)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "could not be matched") || !strings.Contains(body, "Try again") {
+		t.Fatalf("callback in another browser: %d %s", resp.StatusCode, body)
+	}
+	if n := h.idp.Counts()["POST /oauth2/token"]; n != 0 {
+		t.Errorf("token requests = %d, want 0", n)
+	}
+	if page := readBody(t, h.get(victim, h.portalURL+"/")); strings.Contains(page, demoEmail) {
+		t.Fatal("the victim's browser was signed in to the attacker's account")
+	}
+
+	// Several tabs of one browser still sign in at once, in any order.
+	c := h.browser()
+	h.login(c, demoEmail, demoPassword)
+	first := h.callbackURL(c, demoEmail, demoPassword)
+	second := h.callbackURL(c, demoEmail, demoPassword)
+	for _, u := range []string{second, first} {
+		resp := h.get(c, u)
+		if body := readBody(t, resp); resp.Request.URL.String() != h.portalURL+"/" || !strings.Contains(body, demoEmail) {
+			t.Errorf("tab sign-in: %d at %s", resp.StatusCode, resp.Request.URL)
+		}
+	}
+}
+
+// TestPendingSignInExpires: a callback for a sign-in started more than the
+// pending lifetime ago is refused without a token request, even when the
+// store still holds it.
+func TestPendingSignInExpires(t *testing.T) {
+	h := newHarness(t, nil)
+	c := h.browser()
+	cb := h.callbackURL(c, demoEmail, demoPassword)
+	h.app.web.SetNow(func() time.Time { return time.Now().Add(16 * time.Minute) })
+	h.idp.ResetCounts()
+	resp := h.get(c, cb)
+	body := readBody(t, resp)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "expired") || !strings.Contains(body, "Try again") {
+		t.Fatalf("stale callback: %d %s", resp.StatusCode, body)
+	}
+	if n := h.idp.Counts()["POST /oauth2/token"]; n != 0 {
+		t.Errorf("token requests = %d, want 0", n)
 	}
 }

@@ -137,6 +137,11 @@ func TestBadIDTokens(t *testing.T) {
 			c["nbf"] = testNow.Add(skew + time.Second).Unix()
 			return sign(t, k, c)
 		}, "not yet valid"},
+		{"nbf future inside skew", func(n string) string {
+			c := op.claims(n)
+			c["nbf"] = testNow.Add(skew - time.Second).Unix()
+			return sign(t, k, c)
+		}, ""},
 		{"no sub", func(n string) string { c := op.claims(n); delete(c, "sub"); return sign(t, k, c) }, "missing subject"},
 		{"bad signature", func(n string) string { return sign(t, other, op.claims(n)) }, "bad signature or algorithm"},
 		{"alg none", func(n string) string { return unsignedToken(op.claims(n)) }, "bad signature or algorithm"},
@@ -435,6 +440,7 @@ func TestPendingJSON(t *testing.T) {
 	_, pend := p.AuthURL(true)
 	pend.ReturnTo = "/profile"
 	pend.Draft = map[string][]string{"user.firstName": {"Jo"}}
+	pend.Browser = "b1"
 	b, err := json.Marshal(pend)
 	if err != nil {
 		t.Fatal(err)
@@ -444,7 +450,8 @@ func TestPendingJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	if back.State != pend.State || back.Nonce != pend.Nonce || back.Verifier != pend.Verifier || !back.Register ||
-		back.ReturnTo != "/profile" || !back.Created.Equal(pend.Created) || back.Draft["user.firstName"][0] != "Jo" {
+		back.ReturnTo != "/profile" || !back.Created.Equal(pend.Created) || back.Draft["user.firstName"][0] != "Jo" ||
+		back.Browser != "b1" {
 		t.Fatalf("round trip = %+v", back)
 	}
 }

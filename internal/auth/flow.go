@@ -32,6 +32,10 @@ type Pending struct {
 	Created  time.Time `json:"created"`
 	// Draft keeps form input across a re-sign-in (the caller fills it).
 	Draft map[string][]string `json:"draft,omitempty"`
+	// Browser binds the sign-in to the browser that started it (the caller
+	// fills it, e.g. with a hash of a cookie value, and checks it at the
+	// callback), so a callback URL cannot sign another browser in.
+	Browser string `json:"browser,omitempty"`
 }
 
 // Tokens are what the token endpoint returned.

@@ -3,7 +3,10 @@ package web
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -20,6 +23,63 @@ import (
 // generous, but each pending sign-in is single use.
 const pendingTTL = 15 * time.Minute
 
+// signinCookie names the cookie that binds pending sign-ins to the browser
+// that started them. Without it, anyone could start a sign-in, log in at the
+// identity provider as themselves and send a victim the callback URL: the
+// victim's browser would end up signed in to the attacker's account (login
+// CSRF). One value serves all tabs, so several sign-ins can run at once.
+const signinCookie = "portal_signin"
+
+func (s *Server) signinCookieName() string {
+	if s.opt.Secure {
+		return "__Host-" + signinCookie
+	}
+	return signinCookie
+}
+
+// browserBinding returns this browser's sign-in binding value, making and
+// setting a new one when the request has none, and refreshing its lifetime.
+func (s *Server) browserBinding(w http.ResponseWriter, r *http.Request) string {
+	v := ""
+	if c, err := r.Cookie(s.signinCookieName()); err == nil && validBinding(c.Value) {
+		v = c.Value
+	} else {
+		v = randomToken()
+	}
+	http.SetCookie(w, &http.Cookie{Name: s.signinCookieName(), Value: v, Path: "/", MaxAge: int(pendingTTL / time.Second),
+		HttpOnly: true, Secure: s.opt.Secure, SameSite: http.SameSiteLaxMode})
+	return v
+}
+
+// boundToThisBrowser reports whether the pending sign-in was started by the
+// browser sending r.
+func (s *Server) boundToThisBrowser(r *http.Request, p auth.Pending) bool {
+	c, err := r.Cookie(s.signinCookieName())
+	if err != nil || !validBinding(c.Value) || p.Browser == "" {
+		return false
+	}
+	return subtle.ConstantTimeCompare([]byte(hashBinding(c.Value)), []byte(p.Browser)) == 1
+}
+
+func hashBinding(v string) string {
+	h := sha256.Sum256([]byte("signin:" + v))
+	return hex.EncodeToString(h[:])
+}
+
+// validBinding accepts exactly what randomToken makes.
+func validBinding(v string) bool {
+	if len(v) != 32 {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
 func (s *Server) startLogin(w http.ResponseWriter, r *http.Request) {
 	s.startSignIn(w, r, false, nil)
 }
@@ -34,6 +94,7 @@ func (s *Server) startRegister(w http.ResponseWriter, r *http.Request) {
 func (s *Server) startSignIn(w http.ResponseWriter, r *http.Request, register bool, draft url.Values) {
 	authURL, p := s.opt.Auth.AuthURL(register)
 	p.ReturnTo = auth.SafeReturnPath(r.URL.Query().Get("return"))
+	p.Browser = hashBinding(s.browserBinding(w, r))
 	if draft != nil {
 		p.ReturnTo = "/"
 		p.Draft = map[string][]string(draft)
@@ -83,8 +144,22 @@ func (s *Server) finishLogin(w http.ResponseWriter, r *http.Request) {
 	if p.Register {
 		retry = "/register"
 	}
+	if !s.boundToThisBrowser(r, p) {
+		// Taken above, so the URL is dead for its rightful browser too.
+		s.log.Warn("callback from a browser that did not start the sign-in", "request_id", requestID(ctx))
+		fail("error.signin.unmatched")
+		return
+	}
+	// The store's TTL normally removes old sign-ins; this also holds when
+	// a store keeps them longer (clock differences, a slow sweeper).
+	if !p.Created.IsZero() && s.now().Sub(p.Created) > pendingTTL {
+		fail("error.signin.expired")
+		return
+	}
 	if e := q.Get("error"); e != "" {
-		s.log.Info("identity provider returned an error", "request_id", requestID(ctx), "error", e)
+		// Only a code-shaped value is logged: the parameter is whatever
+		// the link's author put there.
+		s.log.Info("identity provider returned an error", "request_id", requestID(ctx), "error", safeErrorCode(e))
 		if e == "access_denied" {
 			fail("error.signin.cancelled")
 			return
