@@ -145,7 +145,7 @@ func (m *Manager) Start(ctx context.Context, w http.ResponseWriter, s *Session) 
 	if err := m.write(ctx, s, now); err != nil {
 		return err
 	}
-	s.dirty = false
+	s.clean()
 	// Replace a clearing cookie from an earlier Destroy in this response.
 	dropSetCookie(w.Header(), m.cookieName)
 	http.SetCookie(w, m.cookie(s.id, 0))
@@ -171,18 +171,26 @@ func (m *Manager) Save(ctx context.Context, s *Session) error {
 	key := sessionKey(s.id)
 	cur, err := m.store.Get(ctx, key)
 	if errors.Is(err, ErrNotFound) {
-		s.dirty = false
+		s.clean()
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("session: save: %w", err)
 	}
+	// Start from the stored record and apply only what this request
+	// changed: a request that loaded the session before another one
+	// refreshed the tokens must not write the old (possibly one-time,
+	// already spent) refresh token back when it merely sets a flash.
 	rec := s
-	if !s.dirty {
-		if stored, err := decode(cur); err == nil {
-			stored.id = s.id
-			rec = stored
+	if stored, err := decode(cur); err == nil && !s.whole {
+		stored.id = s.id
+		if s.tokensSet {
+			stored.AccessToken, stored.RefreshToken, stored.IDToken, stored.TokenExpiry = s.AccessToken, s.RefreshToken, s.IDToken, s.TokenExpiry
 		}
+		if s.flashSet {
+			stored.Flash = s.Flash
+		}
+		rec = stored
 	}
 	if m.expired(rec, now) {
 		m.forget(ctx, key)
@@ -192,8 +200,10 @@ func (m *Manager) Save(ctx context.Context, s *Session) error {
 	if err := m.write(ctx, rec, now); err != nil {
 		return err
 	}
+	// This request goes on with the tokens that were written.
+	s.AccessToken, s.RefreshToken, s.IDToken, s.TokenExpiry = rec.AccessToken, rec.RefreshToken, rec.IDToken, rec.TokenExpiry
 	s.LastSeen = now
-	s.dirty = false
+	s.clean()
 	return nil
 }
 
@@ -208,7 +218,7 @@ func (m *Manager) Destroy(ctx context.Context, w http.ResponseWriter, s *Session
 		return fmt.Errorf("session: destroy: %w", err)
 	}
 	s.id = ""
-	s.dirty = false
+	s.clean()
 	return nil
 }
 

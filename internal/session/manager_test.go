@@ -283,6 +283,60 @@ func TestManagerTouchKeepsConcurrentChange(t *testing.T) {
 	}
 }
 
+// Two requests of one session that change different things both keep
+// their change. Above all, a slow request that loaded the session before a
+// token refresh and then only sets a flash must not write the old refresh
+// token back (with one-time refresh tokens it is already spent, and the
+// next refresh would end the session).
+func TestManagerConcurrentChangesMerge(t *testing.T) {
+	for _, store := range []string{"memory", "sqlite"} {
+		t.Run(store, func(t *testing.T) {
+			st := session.Store(session.NewMemory())
+			if store == "sqlite" {
+				st = openSQLite(t, filepath.Join(t.TempDir(), "s.db"))
+			}
+			c := newClock()
+			m := newManager(st, c, false)
+			ctx := context.Background()
+			cookie := start(t, m, &session.Session{UserID: "u", AccessToken: "at-1", RefreshToken: "rt-1", TokenExpiry: c.Now().Add(time.Minute)})
+			slow := load(t, m, cookie)
+			refresher := load(t, m, cookie)
+			refresher.SetTokens("at-2", "rt-2", "", c.Now().Add(time.Hour))
+			if err := m.Save(ctx, refresher); err != nil {
+				t.Fatal(err)
+			}
+			slow.SetFlash("flash.saved")
+			if err := m.Save(ctx, slow); err != nil {
+				t.Fatal(err)
+			}
+			got := load(t, m, cookie)
+			if got.RefreshToken != "rt-2" || got.AccessToken != "at-2" || got.Flash != "flash.saved" {
+				t.Fatalf("lost write: tokens %q/%q, flash %q; want at-2/rt-2 and the flash", got.AccessToken, got.RefreshToken, got.Flash)
+			}
+			if slow.RefreshToken != "rt-2" {
+				t.Errorf("the slow request goes on with refresh token %q, want the stored rt-2", slow.RefreshToken)
+			}
+
+			// And the other way round: a flash taken by one request is not
+			// brought back by a token refresh saved after it.
+			shower, refresher := load(t, m, cookie), load(t, m, cookie)
+			if shower.TakeFlash() != "flash.saved" {
+				t.Fatal("no flash")
+			}
+			if err := m.Save(ctx, shower); err != nil {
+				t.Fatal(err)
+			}
+			refresher.SetTokens("at-3", "rt-3", "", c.Now().Add(time.Hour))
+			if err := m.Save(ctx, refresher); err != nil {
+				t.Fatal(err)
+			}
+			if got := load(t, m, cookie); got.Flash != "" || got.RefreshToken != "rt-3" {
+				t.Errorf("after refresh: flash %q (want none), refresh token %q", got.Flash, got.RefreshToken)
+			}
+		})
+	}
+}
+
 func TestManagerDestroy(t *testing.T) {
 	m := newManager(session.NewMemory(), newClock(), false)
 	ctx := context.Background()

@@ -30,10 +30,18 @@ type Session struct {
 
 	id    string // opaque cookie value; never persisted or logged
 	dirty bool
+	// What this request changed, so Save can apply just that to the stored
+	// record and keep what concurrent requests wrote meanwhile. whole (from
+	// MarkDirty) writes the entire session.
+	tokensSet, flashSet, whole bool
 }
 
 // MarkDirty records that the session changed and must be written by Save.
-func (s *Session) MarkDirty() { s.dirty = true }
+// Save then writes every field, overwriting whatever concurrent requests
+// stored meanwhile; prefer the setters, which merge.
+func (s *Session) MarkDirty() { s.dirty, s.whole = true, true }
+
+func (s *Session) clean() { s.dirty, s.tokensSet, s.flashSet, s.whole = false, false, false, false }
 
 // Dirty reports whether Save has something to write.
 func (s *Session) Dirty() bool { return s.dirty }
@@ -41,7 +49,7 @@ func (s *Session) Dirty() bool { return s.dirty }
 // SetFlash sets the notice shown on the next page.
 func (s *Session) SetFlash(msg string) {
 	s.Flash = msg
-	s.dirty = true
+	s.dirty, s.flashSet = true, true
 }
 
 // TakeFlash returns the notice and clears it, so it is shown only once.
@@ -49,7 +57,7 @@ func (s *Session) TakeFlash() string {
 	msg := s.Flash
 	if msg != "" {
 		s.Flash = ""
-		s.dirty = true
+		s.dirty, s.flashSet = true, true
 	}
 	return msg
 }
@@ -66,5 +74,5 @@ func (s *Session) SetTokens(accessToken, refreshToken, idToken string, expiry ti
 		s.IDToken = idToken
 	}
 	s.TokenExpiry = expiry
-	s.dirty = true
+	s.dirty, s.tokensSet = true, true
 }
