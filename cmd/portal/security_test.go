@@ -554,3 +554,34 @@ func TestPendingSignInExpires(t *testing.T) {
 		t.Errorf("token requests = %d, want 0", n)
 	}
 }
+
+// TestHTTPSHeadersAndCookies: with an https public URL every response
+// carries HSTS, and the portal's cookies are Secure with the __Host- prefix;
+// with http there is no HSTS (browsers would ignore it, and it would pin a
+// development host).
+func TestHTTPSHeadersAndCookies(t *testing.T) {
+	h := newHarness(t, map[string]string{"PORTAL_PUBLIC_URL": "https://portal.example"})
+	c := h.browser()
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	for _, path := range []string{"/", "/login", "/nope", "/callback", "/logout", "/assets/nope.css"} {
+		resp := h.get(c, h.portalURL+path)
+		readBody(t, resp)
+		if hsts := resp.Header.Get("Strict-Transport-Security"); !strings.HasPrefix(hsts, "max-age=") {
+			t.Errorf("%s: HSTS %q", path, hsts)
+		}
+		for _, ck := range resp.Cookies() {
+			if !strings.HasPrefix(ck.Name, "__Host-") || !ck.Secure || !ck.HttpOnly || ck.Path != "/" || ck.Domain != "" || ck.SameSite != http.SameSiteLaxMode {
+				t.Errorf("%s: cookie %+v", path, ck)
+			}
+		}
+		if path == "/login" && len(resp.Cookies()) != 1 {
+			t.Errorf("/login set %d cookies, want the sign-in binding", len(resp.Cookies()))
+		}
+	}
+	plain := newHarness(t, nil)
+	resp := plain.get(plain.browser(), plain.portalURL+"/")
+	readBody(t, resp)
+	if hsts := resp.Header.Get("Strict-Transport-Security"); hsts != "" {
+		t.Errorf("HSTS over http: %q", hsts)
+	}
+}
