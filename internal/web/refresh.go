@@ -65,9 +65,9 @@ func (s *Server) ensureFresh(w http.ResponseWriter, r *http.Request, sess *sessi
 		return true
 	}
 	if errors.Is(err, auth.ErrInvalidGrant) {
-		// Another instance may have rotated a one-time refresh token a
-		// moment ago: if the stored session has newer tokens, use them.
-		if stored, lerr := s.opt.Sessions.Load(r); lerr == nil && stored != nil && stored.RefreshToken != sess.RefreshToken {
+		// Another instance may be rotating a one-time refresh token at
+		// this moment: if the stored session gets newer tokens, use them.
+		if stored := s.awaitRotatedTokens(r, sess); stored != nil {
 			sess.SetTokens(stored.AccessToken, stored.RefreshToken, stored.IDToken, stored.TokenExpiry)
 			return true
 		}
@@ -87,6 +87,40 @@ func (s *Server) ensureFresh(w http.ResponseWriter, r *http.Request, sess *sessi
 		s.errorPage(w, r, http.StatusServiceUnavailable, "error.refresh")
 	}
 	return false
+}
+
+// rotationWait bounds how long a rejected refresh waits for another
+// instance, which may have spent the same one-time refresh token a moment
+// earlier, to store the tokens it got.
+const (
+	rotationWait = time.Second
+	rotationPoll = 100 * time.Millisecond
+)
+
+// awaitRotatedTokens re-reads the session until it holds a refresh token
+// other than sess's (then it returns it), the session is gone, or
+// rotationWait has passed. Refreshes are single flight per instance only;
+// with several instances, two requests of one session may refresh at once,
+// and the loser must not end the session the winner is about to save.
+func (s *Server) awaitRotatedTokens(r *http.Request, sess *session.Session) *session.Session {
+	deadline := time.Now().Add(rotationWait)
+	for {
+		stored, err := s.opt.Sessions.Load(r)
+		if err != nil || stored == nil {
+			return nil
+		}
+		if stored.RefreshToken != sess.RefreshToken {
+			return stored
+		}
+		if time.Now().Add(rotationPoll).After(deadline) {
+			return nil
+		}
+		select {
+		case <-r.Context().Done():
+			return nil
+		case <-time.After(rotationPoll):
+		}
+	}
 }
 
 // recentRefreshes maps a just-used refresh token to what it was exchanged
