@@ -72,7 +72,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	// The OIDC calls (discovery, JWKS, token, userinfo) go through a client
 	// of their own that feeds the same per-endpoint metrics as the REST API.
 	oidcHC := observedClient(hc, metrics.ObserveFusionAuth)
-	provider, err := discover(ctx, cfg, oidcHC)
+	provider, err := discover(ctx, cfg, oidcHC, log)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +101,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		}
 	} else {
 		ready = func(ctx context.Context) error {
-			_, err := auth.New(ctx, authConfig(cfg, oidcHC))
+			_, err := auth.New(ctx, authConfig(cfg, oidcHC, log))
 			return err
 		}
 	}
@@ -164,7 +164,7 @@ func loadMessages(cfg *config.Config) (*i18n.Catalog, error) {
 	return c, nil
 }
 
-func authConfig(cfg *config.Config, hc *http.Client) auth.Config {
+func authConfig(cfg *config.Config, hc *http.Client, log *slog.Logger) auth.Config {
 	return auth.Config{
 		Issuer:                cfg.Issuer,
 		ClientID:              cfg.ClientID,
@@ -173,15 +173,16 @@ func authConfig(cfg *config.Config, hc *http.Client) auth.Config {
 		PostLogoutRedirectURL: cfg.PostLogoutURL(),
 		HTTPClient:            hc,
 		ClockSkew:             cfg.ClockSkew,
+		Logger:                log,
 	}
 }
 
 // discover runs OIDC discovery, retrying briefly so the portal can start
 // alongside its identity provider (for example under docker compose).
-func discover(ctx context.Context, cfg *config.Config, hc *http.Client) (*auth.Provider, error) {
+func discover(ctx context.Context, cfg *config.Config, hc *http.Client, log *slog.Logger) (*auth.Provider, error) {
 	var lastErr error
 	for attempt := 0; attempt < 5; attempt++ {
-		p, err := auth.New(ctx, authConfig(cfg, hc))
+		p, err := auth.New(ctx, authConfig(cfg, hc, log))
 		if err == nil {
 			return p, nil
 		}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -115,7 +116,7 @@ func checkDiscovery(ctx context.Context, c *checklist, cfg *config.Config, hc *h
 	} else {
 		c.ok(fmt.Sprintf("JWKS loads (%d key(s))", len(jwks.Keys)))
 	}
-	if _, err := auth.New(ctx, authConfig(cfg, hc)); err != nil && doc.Issuer == cfg.Issuer {
+	if _, err := auth.New(ctx, authConfig(cfg, hc, slog.New(slog.DiscardHandler))); err != nil && doc.Issuer == cfg.Issuer {
 		c.fail("OIDC client configures: "+err.Error(), "check the discovery document")
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
@@ -61,6 +62,9 @@ type Config struct {
 	// tokens are verified with the client secret.
 	AllowedAlgs []string
 	Now         func() time.Time // time.Now when nil; for tests
+	// Logger receives the few warnings sign-in can recover from (a failed
+	// userinfo call); slog.Default() when nil.
+	Logger *slog.Logger
 }
 
 // Provider is a configured OIDC relying party.
@@ -76,6 +80,7 @@ type Provider struct {
 	verifier    *oidc.IDTokenVerifier
 	skew        time.Duration
 	now         func() time.Time
+	log         *slog.Logger
 }
 
 // discovery is the part of the provider metadata we use.
@@ -185,6 +190,10 @@ func New(ctx context.Context, c Config) (*Provider, error) {
 		}),
 		skew: skew,
 		now:  now,
+		log:  c.Logger,
+	}
+	if p.log == nil {
+		p.log = slog.Default()
 	}
 	return p, nil
 }

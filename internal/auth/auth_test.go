@@ -1,11 +1,13 @@
 package auth
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/url"
 	"strings"
 	"sync"
@@ -372,7 +374,8 @@ func TestRefreshConcurrent(t *testing.T) {
 
 func TestUserinfo(t *testing.T) {
 	op, k := newOP(t)
-	p := op.provider(t, nil)
+	var logs bytes.Buffer
+	p := op.provider(t, func(c *Config) { c.Logger = slog.New(slog.NewJSONHandler(&logs, nil)) })
 
 	// Different sub: rejected.
 	op.set(func() { op.userinfo = map[string]any{"sub": "someone-else", "email": "x@y"} })
@@ -397,6 +400,11 @@ func TestUserinfo(t *testing.T) {
 	_, id, err = p.Exchange(context.Background(), pend, "c")
 	if err != nil || id.Email != "id@example.com" || id.Subject != testSubject {
 		t.Fatalf("userinfo down: %+v, %v", id, err)
+	}
+	// The warning goes to the configured logger (so it follows
+	// PORTAL_LOG_FORMAT) and carries no token.
+	if !strings.Contains(logs.String(), `"msg":"userinfo failed; using id token claims only"`) || strings.Contains(logs.String(), "eyJ") {
+		t.Errorf("userinfo warning not in the configured logger, or with a token: %q", logs.String())
 	}
 	// No ID token at all: rejected.
 	op.replyTokens("", "")

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"mime"
 	"net/http"
 	"time"
@@ -115,7 +114,7 @@ func (p *Provider) Exchange(ctx context.Context, pend Pending, code string) (Tok
 		case err != nil:
 			// The ID token is verified and enough to sign in; userinfo only
 			// adds profile claims, so its failure is not fatal.
-			slog.WarnContext(ctx, "userinfo failed; using id token claims only", "err", err)
+			p.log.WarnContext(ctx, "userinfo failed; using id token claims only", "err", err)
 		default:
 			if sub, _ := info["sub"].(string); sub != idt.Subject {
 				return Tokens{}, Identity{}, verr("userinfo subject mismatch", "userinfo sub differs from id token sub")
