@@ -24,6 +24,7 @@ import (
 	"syscall"
 	"time"
 
+	"portal/internal/app"
 	"portal/internal/config"
 	"portal/internal/session"
 )
@@ -51,7 +52,7 @@ type childStats struct {
 type child struct {
 	start    time.Time
 	healthy  atomic.Int64
-	app      *portalApp
+	app      *app.App
 	floorMu  sync.RWMutex
 	floorBuf []byte
 }
@@ -92,7 +93,13 @@ func runChild(args []string) error {
 	defer stop()
 	go func() { io.Copy(io.Discard, os.Stdin); stop() }()
 
-	c.app, err = wirePortal(ctx, cfg, *storeKind, log)
+	// Wired by app.New, exactly as `portal serve` wires it; only the
+	// in-memory store of -store memory is chosen here.
+	var opt app.Options
+	if *storeKind == "memory" {
+		opt.Store = session.NewMemory()
+	}
+	c.app, err = app.New(ctx, cfg, log, opt)
 	if err != nil {
 		return err
 	}
@@ -107,7 +114,7 @@ func runChild(args []string) error {
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
 		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	}
-	mux.Handle("/", c.watchHealthz(c.app.handler))
+	mux.Handle("/", c.watchHealthz(c.app.Handler))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
 	go func() { <-ctx.Done(); srv.Close() }()
 	if err := srv.Serve(ln); err != nil && err != http.ErrServerClosed {
@@ -156,7 +163,7 @@ func (c *child) serveStats(w http.ResponseWriter, r *http.Request) {
 		Goroutines:   runtime.NumGoroutine(),
 	}
 	st.RSSKB, st.HWMKB = procStatus("/proc/self/status")
-	st.Sessions, _ = c.app.sessions.Count(r.Context())
+	st.Sessions, _ = c.app.Sessions.Count(r.Context())
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(st)
 }
@@ -211,7 +218,7 @@ func (c *child) createSessions(w http.ResponseWriter, r *http.Request) {
 					TokenExpiry:  time.Now().Add(time.Hour),
 					Nonce:        randomText(43),
 				}
-				if err := c.app.sessions.Start(r.Context(), httptest.NewRecorder(), s); err != nil {
+				if err := c.app.Sessions.Start(r.Context(), httptest.NewRecorder(), s); err != nil {
 					firstErr.CompareAndSwap(nil, err)
 					return
 				}

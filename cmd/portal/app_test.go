@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"portal/internal/app"
 	"portal/internal/config"
 )
 
@@ -58,7 +59,7 @@ func TestBadMessagesFileStopsStartUp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = newApp(t.Context(), cfg, nil)
+	_, err = app.New(t.Context(), cfg, nil, app.Options{})
 	if err == nil || !strings.Contains(err.Error(), "PORTAL_MESSAGES_FILE") || !strings.Contains(err.Error(), "line 2") {
 		t.Errorf("got %v", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"portal/internal/app"
 	"portal/internal/auth"
 	"portal/internal/config"
 	"portal/internal/form"
@@ -53,7 +54,7 @@ func runCheck(ctx context.Context, getenv func(string) string, stdout, stderr io
 	}
 	c.ok("configuration loads (PORTAL_ENV=" + cfg.Env + ")")
 	if cfg.MessagesFile != "" {
-		if _, err := loadMessages(cfg); err != nil {
+		if _, err := app.LoadMessages(cfg); err != nil {
 			c.fail("messages file loads: "+err.Error(), "fix the line named, in FusionAuth's theme messages format (key=value, one per line)")
 		} else {
 			c.ok("messages file loads: " + cfg.MessagesFile)
@@ -67,7 +68,7 @@ func runCheck(ctx context.Context, getenv func(string) string, stdout, stderr io
 	} else {
 		c.ok("no FUSIONAUTH_API_KEY: plain OIDC mode, profile shown read-only from claims")
 	}
-	if st, err := openStore(cfg); err != nil {
+	if st, err := app.OpenStore(cfg); err != nil {
 		c.fail("session store opens: "+err.Error(), "check PORTAL_DATA_DIR is writable, or PORTAL_REDIS_URL points at a running Redis")
 	} else {
 		if _, err := st.Count(ctx); err != nil {
@@ -116,14 +117,14 @@ func checkDiscovery(ctx context.Context, c *checklist, cfg *config.Config, hc *h
 	} else {
 		c.ok(fmt.Sprintf("JWKS loads (%d key(s))", len(jwks.Keys)))
 	}
-	if _, err := auth.New(ctx, authConfig(cfg, hc, slog.New(slog.DiscardHandler))); err != nil && doc.Issuer == cfg.Issuer {
+	if _, err := auth.New(ctx, app.AuthConfig(cfg, hc, slog.New(slog.DiscardHandler))); err != nil && doc.Issuer == cfg.Issuer {
 		c.fail("OIDC client configures: "+err.Error(), "check the discovery document")
 	}
 }
 
 func checkFusionAuth(ctx context.Context, c *checklist, cfg *config.Config, hc *http.Client) {
 	fa := fusionauth.New(cfg.FusionAuthURL, cfg.APIKey, cfg.TenantID, hc)
-	app, err := fa.RetrieveApplication(ctx, cfg.ClientID)
+	application, err := fa.RetrieveApplication(ctx, cfg.ClientID)
 	switch {
 	case errors.Is(err, fusionauth.ErrUnauthorized):
 		c.fail("API key may GET /api/application", "give the API key GET on /api/application (Settings > API Keys), or check FUSIONAUTH_API_KEY")
@@ -135,14 +136,14 @@ func checkFusionAuth(ctx context.Context, c *checklist, cfg *config.Config, hc *
 		c.fail("FusionAuth API reachable at "+cfg.FusionAuthURL+": "+err.Error(), "check FUSIONAUTH_URL")
 		return
 	}
-	c.ok("application exists: " + app.Name)
-	if slices.Contains(app.OAuthConfiguration.AuthorizedRedirectURLs, cfg.CallbackURL()) {
+	c.ok("application exists: " + application.Name)
+	if slices.Contains(application.OAuthConfiguration.AuthorizedRedirectURLs, cfg.CallbackURL()) {
 		c.ok("authorized redirect URLs include " + cfg.CallbackURL())
 	} else {
 		c.fail("authorized redirect URLs include "+cfg.CallbackURL(), "add it under Applications > Edit > OAuth > Authorized redirect URLs")
 	}
 	postLogout := cfg.PostLogoutURL()
-	if slices.Contains(app.OAuthConfiguration.AuthorizedRedirectURLs, postLogout) {
+	if slices.Contains(application.OAuthConfiguration.AuthorizedRedirectURLs, postLogout) {
 		c.ok("post-logout URL allowed: " + postLogout)
 	} else {
 		c.fail("post-logout URL "+postLogout+" is an authorized redirect URL", "add it under Applications > Edit > OAuth > Authorized redirect URLs (FusionAuth only redirects there after logout)")
@@ -173,9 +174,9 @@ func checkFusionAuth(ctx context.Context, c *checklist, cfg *config.Config, hc *
 
 	formID := cfg.FormID
 	if formID == "" {
-		formID = app.FormConfiguration.SelfServiceFormID
-		if formID == "" && app.RegistrationConfiguration.Type == "advanced" {
-			formID = app.RegistrationConfiguration.FormID
+		formID = application.FormConfiguration.SelfServiceFormID
+		if formID == "" && application.RegistrationConfiguration.Type == "advanced" {
+			formID = application.RegistrationConfiguration.FormID
 		}
 	}
 	if formID == "" {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"portal/demo"
+	"portal/internal/app"
 	"portal/internal/config"
 	"portal/internal/devidp"
 )
@@ -78,7 +79,7 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	a, err := newApp(ctx, cfg, log.With("component", "portal"))
+	a, err := app.New(ctx, cfg, log.With("component", "portal"), app.Options{})
 	if err != nil {
 		return err
 	}
@@ -91,7 +92,7 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	fmt.Fprintf(stdout, "FusionAuth (dev server): %s\n", idpURL)
 	fmt.Fprintf(stdout, "Demo login:             demo@example.com / demo-password\n")
 	fmt.Fprintf(stdout, "Press Ctrl+C to stop.\n")
-	return serve(ctx, ln, a.handler, log)
+	return serve(ctx, ln, a.Handler, log)
 }
 
 // refuseProduction stops the development commands under PORTAL_ENV=production:

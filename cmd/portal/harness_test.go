@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"portal/demo"
+	"portal/internal/app"
 	"portal/internal/config"
 	"portal/internal/devidp"
 )
@@ -31,7 +32,7 @@ type harness struct {
 	idpURL    string
 	portalURL string
 	seed      demoSeed
-	app       *app
+	app       *app.App
 }
 
 func newHarness(t *testing.T, env map[string]string) *harness {
@@ -63,7 +64,7 @@ func newHarnessLog(t *testing.T, env map[string]string, portalLog *slog.Logger) 
 
 // startPortal starts one portal instance against the harness's dev server.
 // Tests with several instances call it again with the same store settings.
-func (h *harness) startPortal(ctx context.Context, env map[string]string, portalLog, logger *slog.Logger) (string, *app) {
+func (h *harness) startPortal(ctx context.Context, env map[string]string, portalLog, logger *slog.Logger) (string, *app.App) {
 	t := h.t
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -94,12 +95,12 @@ func (h *harness) startPortal(ctx context.Context, env map[string]string, portal
 	if portalLog == nil {
 		portalLog = logger
 	}
-	a, err := newApp(ctx, cfg, portalLog)
+	a, err := app.New(ctx, cfg, portalLog, app.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(a.Close)
-	go serve(ctx, ln, a.handler, portalLog)
+	go serve(ctx, ln, a.Handler, portalLog)
 	return portalURL, a
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/oauth2-proxy/mockoidc"
 
+	"portal/internal/app"
 	"portal/internal/config"
 )
 
@@ -194,12 +195,12 @@ func newOIDCHarness(t *testing.T, configure func(*mockoidc.MockOIDC)) *oidcHarne
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := newApp(ctx, cfg, logger)
+	a, err := app.New(ctx, cfg, logger, app.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(a.Close)
-	go serve(ctx, ln, a.handler, logger)
+	go serve(ctx, ln, a.Handler, logger)
 	return &oidcHarness{t: t, m: m, rec: rec, portalURL: portalURL}
 }
 

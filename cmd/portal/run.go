@@ -9,12 +9,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"time"
 
+	"portal/internal/app"
 	"portal/internal/config"
 )
 
@@ -73,7 +72,7 @@ func runServe(ctx context.Context, getenv func(string) string, stderr io.Writer)
 	}
 	log := newLogger(stderr, cfg.LogFormat, cfg.LogLevel)
 	start := time.Now()
-	a, err := newApp(ctx, cfg, log)
+	a, err := app.New(ctx, cfg, log, app.Options{})
 	if err != nil {
 		return err
 	}
@@ -85,7 +84,7 @@ func runServe(ctx context.Context, getenv func(string) string, stderr io.Writer)
 	if cfg.MetricsAddr == "" {
 		log.Info("portal listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL.String(),
 			"startup_ms", time.Since(start).Milliseconds())
-		return serve(ctx, ln, a.handler, log)
+		return serve(ctx, ln, a.Handler, log)
 	}
 	mln, err := net.Listen("tcp", cfg.MetricsAddr)
 	if err != nil {
@@ -95,7 +94,7 @@ func runServe(ctx context.Context, getenv func(string) string, stderr io.Writer)
 	log.Info("portal listening", "addr", ln.Addr().String(), "metrics_addr", mln.Addr().String(),
 		"public_url", cfg.PublicURL.String(), "startup_ms", time.Since(start).Milliseconds())
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", a.metrics)
+	mux.Handle("GET /metrics", a.Metrics)
 	// Either server failing stops both; SIGTERM stops both gracefully.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -105,7 +104,7 @@ func runServe(ctx context.Context, getenv func(string) string, stderr io.Writer)
 		cancel()
 		errc <- err
 	}()
-	err = serve(ctx, ln, a.handler, log)
+	err = serve(ctx, ln, a.Handler, log)
 	cancel()
 	if merr := <-errc; err == nil {
 		err = merr
@@ -181,12 +180,3 @@ func flagSet(name string, stderr io.Writer) *flag.FlagSet {
 	fs.SetOutput(stderr)
 	return fs
 }
-
-func ensureDir(dir string) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("PORTAL_DATA_DIR %s: %w", dir, err)
-	}
-	return nil
-}
-
-var _ = filepath.Join

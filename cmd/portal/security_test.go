@@ -320,11 +320,11 @@ func TestExpiredSessionKeepsDraft(t *testing.T) {
 		if strings.Contains(ck.Name, "portal_session") {
 			req, _ := http.NewRequest(http.MethodGet, h.portalURL+"/", nil)
 			req.AddCookie(ck)
-			sess, _ := h.app.sessions.Load(req)
+			sess, _ := h.app.Sessions.Load(req)
 			if sess == nil {
 				t.Fatal("no session to expire")
 			}
-			h.app.sessions.Destroy(t.Context(), httptestRecorder(), sess)
+			h.app.Sessions.Destroy(t.Context(), httptestRecorder(), sess)
 		}
 	}
 	h.idp.ResetCounts()
@@ -357,7 +357,7 @@ func TestRefreshSingleFlight(t *testing.T) {
 	h.login(c, demoEmail, demoPassword)
 	// The first access token is now stale; the refreshed one lives long.
 	h.idp.Faults().Update(func(f *devidp.FaultConfig) { f.AccessTokenTTL = time.Hour })
-	h.app.web.SetNow(func() time.Time { return time.Now().Add(2 * time.Minute) })
+	h.app.Web.SetNow(func() time.Time { return time.Now().Add(2 * time.Minute) })
 	h.idp.ResetCounts()
 	var wg sync.WaitGroup
 	errs := make(chan string, 8)
@@ -393,7 +393,7 @@ func TestRefreshRejectedEndsSession(t *testing.T) {
 	c := h.browser()
 	h.login(c, demoEmail, demoPassword)
 	h.revokeRefreshTokens(h.userID(demoEmail))
-	h.app.web.SetNow(func() time.Time { return time.Now().Add(2 * time.Minute) })
+	h.app.Web.SetNow(func() time.Time { return time.Now().Add(2 * time.Minute) })
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	resp := h.get(c, h.portalURL+"/")
 	readBody(t, resp)
@@ -543,7 +543,7 @@ func TestPendingSignInExpires(t *testing.T) {
 	h := newHarness(t, nil)
 	c := h.browser()
 	cb := h.callbackURL(c, demoEmail, demoPassword)
-	h.app.web.SetNow(func() time.Time { return time.Now().Add(16 * time.Minute) })
+	h.app.Web.SetNow(func() time.Time { return time.Now().Add(16 * time.Minute) })
 	h.idp.ResetCounts()
 	resp := h.get(c, cb)
 	body := readBody(t, resp)

@@ -1,4 +1,8 @@
-package main
+// Package app wires a configuration into a running portal: session store,
+// OIDC provider, FusionAuth client, metrics and web server. `portal serve`,
+// `portal demo` and the benchmark (cmd/portal-bench) all start the portal
+// through New, so the benchmark measures exactly what operators run.
+package app
 
 import (
 	"context"
@@ -8,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -19,27 +24,35 @@ import (
 	"portal/internal/web"
 )
 
-// app is a wired portal: the handler and what must be closed after it.
-type app struct {
-	handler  http.Handler
-	metrics  http.Handler // for PORTAL_METRICS_ADDR
-	web      *web.Server
-	store    session.Store
-	sessions *session.Manager
+// App is a wired portal: its handlers and what must be closed after it.
+type App struct {
+	Handler  http.Handler     // the portal
+	Metrics  http.Handler     // /metrics, for PORTAL_METRICS_ADDR
+	Web      *web.Server      // for tests and the benchmark
+	Store    session.Store    // closed by Close
+	Sessions *session.Manager // for tests and the benchmark
 }
 
-func (a *app) Close() {
-	if a.web != nil {
-		a.web.Close()
+// Options change how New wires the portal, for tests and the benchmark.
+type Options struct {
+	// Store, when set, is used instead of the store the configuration
+	// names (the benchmark's in-memory run); Close closes it.
+	Store session.Store
+}
+
+// Close stops background work and closes the session store.
+func (a *App) Close() {
+	if a.Web != nil {
+		a.Web.Close()
 	}
-	if a.store != nil {
-		a.store.Close()
+	if a.Store != nil {
+		a.Store.Close()
 	}
 }
 
-// openStore opens Redis when PORTAL_REDIS_URL is set, else the SQLite file
+// OpenStore opens Redis when PORTAL_REDIS_URL is set, else the SQLite file
 // in PORTAL_DATA_DIR.
-func openStore(cfg *config.Config) (session.Store, error) {
+func OpenStore(cfg *config.Config) (session.Store, error) {
 	if cfg.RedisURL != "" {
 		st, err := session.NewRedis(cfg.RedisURL)
 		if err != nil {
@@ -57,15 +70,15 @@ func openStore(cfg *config.Config) (session.Store, error) {
 	return st, nil
 }
 
-// newApp wires configuration into a running portal. Discovery happens here,
+// New wires configuration into a running portal. Discovery happens here,
 // so a wrong issuer stops start-up with both strings in the message.
-func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, error) {
+func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Options) (*App, error) {
 	hc := fusionauth.NewHTTPClient()
 	metrics := web.NewMetrics(nil)
 
 	// The admin's theme messages are read before anything is started, so a
 	// typo in the file stops start-up with the file and line.
-	catalog, err := loadMessages(cfg)
+	catalog, err := LoadMessages(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -76,9 +89,11 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	if err != nil {
 		return nil, err
 	}
-	store, err := openStore(cfg)
-	if err != nil {
-		return nil, err
+	store := opt.Store
+	if store == nil {
+		if store, err = OpenStore(cfg); err != nil {
+			return nil, err
+		}
 	}
 	sessions := session.NewManager(session.Options{
 		Store:           store,
@@ -88,7 +103,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		Logger:          log,
 	})
 
-	a := &app{store: store, sessions: sessions}
+	a := &App{Store: store, Sessions: sessions}
 	var fa web.FusionAuth
 	var ready func(ctx context.Context) error
 	if cfg.APIKey != "" {
@@ -101,7 +116,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		}
 	} else {
 		ready = func(ctx context.Context) error {
-			_, err := auth.New(ctx, authConfig(cfg, oidcHC, log))
+			_, err := auth.New(ctx, AuthConfig(cfg, oidcHC, log))
 			return err
 		}
 	}
@@ -136,7 +151,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		store.Close()
 		return nil, err
 	}
-	a.web = srv
+	a.Web = srv
 	metrics.Register("portal_active_sessions", func() float64 {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
@@ -149,14 +164,14 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	if err := srv.WarmForms(ctx); err != nil {
 		log.Warn("form definitions not loaded at start-up; will retry", "err", err)
 	}
-	a.handler = srv
-	a.metrics = metrics.Handler()
+	a.Handler = srv
+	a.Metrics = metrics.Handler()
 	return a, nil
 }
 
-// loadMessages builds the UI text catalog: the built-in languages plus the
+// LoadMessages builds the UI text catalog: the built-in languages plus the
 // FusionAuth theme messages file named by PORTAL_MESSAGES_FILE, if any.
-func loadMessages(cfg *config.Config) (*i18n.Catalog, error) {
+func LoadMessages(cfg *config.Config) (*i18n.Catalog, error) {
 	c, err := i18n.Load(cfg.MessagesFile)
 	if err != nil {
 		return nil, fmt.Errorf("PORTAL_MESSAGES_FILE: %w", err)
@@ -164,7 +179,7 @@ func loadMessages(cfg *config.Config) (*i18n.Catalog, error) {
 	return c, nil
 }
 
-func authConfig(cfg *config.Config, hc *http.Client, log *slog.Logger) auth.Config {
+func AuthConfig(cfg *config.Config, hc *http.Client, log *slog.Logger) auth.Config {
 	return auth.Config{
 		Issuer:                cfg.Issuer,
 		ClientID:              cfg.ClientID,
@@ -182,7 +197,7 @@ func authConfig(cfg *config.Config, hc *http.Client, log *slog.Logger) auth.Conf
 func discover(ctx context.Context, cfg *config.Config, hc *http.Client, log *slog.Logger) (*auth.Provider, error) {
 	var lastErr error
 	for attempt := 0; attempt < 5; attempt++ {
-		p, err := auth.New(ctx, authConfig(cfg, hc, log))
+		p, err := auth.New(ctx, AuthConfig(cfg, hc, log))
 		if err == nil {
 			return p, nil
 		}
@@ -230,4 +245,11 @@ func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { retu
 func isNetworkError(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne)
+}
+
+func ensureDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("PORTAL_DATA_DIR %s: %w", dir, err)
+	}
+	return nil
 }
