@@ -1,13 +1,11 @@
 package session_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,53 +17,6 @@ import (
 	"portal/internal/session"
 	"portal/internal/session/sessiontest"
 )
-
-// redisURL returns a Redis server for the test: PORTAL_TEST_REDIS_URL if
-// set, otherwise a throwaway redis-server started from PATH. Without one the
-// test is skipped, except under CI=true where a missing server is a failure.
-func redisURL(t *testing.T) string {
-	t.Helper()
-	if u := os.Getenv("PORTAL_TEST_REDIS_URL"); u != "" {
-		return u
-	}
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("redis-server not found in PATH and PORTAL_TEST_REDIS_URL not set (required when CI=true)")
-		}
-		t.Skip("redis-server not found in PATH; set PORTAL_TEST_REDIS_URL or install redis-server")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	cmd := exec.Command(bin, "--port", fmt.Sprint(port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--dir", t.TempDir())
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start redis-server: %v", err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.Close()
-			return "redis://" + addr + "/0"
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("redis-server did not start: %v\n%s", err, out.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
 
 // prefixes gives each store in a run its own key space on the shared server.
 var prefixes atomic.Int64
@@ -107,7 +58,7 @@ func uniquePrefix() string {
 }
 
 func TestRedisStore(t *testing.T) {
-	url := redisURL(t)
+	url := sessiontest.RedisURL(t)
 	t.Run("Conformance", func(t *testing.T) {
 		sessiontest.StoreConformance(t, func(t *testing.T) session.Store {
 			return newRedis(t, url, uniquePrefix())
