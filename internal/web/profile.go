@@ -164,12 +164,18 @@ func (s *Server) saveFailedMsg(w http.ResponseWriter, r *http.Request, def *form
 	var apiErr *fusionauth.APIError
 	if errors.As(err, &apiErr) && apiErr.Status == http.StatusBadRequest {
 		status, problem = http.StatusUnprocessableEntity, l.T("profile.problem.rejected")
+		atFields := false
 		for key, list := range apiErr.Errors.FieldErrors {
 			if len(list) > 0 && def.HasKey(key) {
 				// The admin's theme message for FusionAuth's error code
 				// ("[duplicate]user.email"), else FusionAuth's own text.
 				sub.Errors[key] = l.Field(list[0].Code, list[0].Message)
+				atFields = true
 			}
+		}
+		if atFields && len(apiErr.Errors.GeneralErrors) == 0 {
+			// The error summary, linked to those fields, is the one message.
+			problem = ""
 		}
 		for _, g := range apiErr.Errors.GeneralErrors {
 			problem += " " + l.Field(g.Code, g.Message)
@@ -181,6 +187,7 @@ func (s *Server) saveFailedMsg(w http.ResponseWriter, r *http.Request, def *form
 	if prefix != "" {
 		problem = l.T(prefix) + " " + problem
 	}
+	problem = strings.TrimSpace(problem)
 	view := def.ViewSubmission(sub, l)
 	d := &pageData{L: l, Title: "title.profile"}
 	d.Profile = &profileView{Form: &view, Editable: true, Problem: problem}
@@ -220,6 +227,9 @@ func identityRows(user map[string]any, onForm func(key string) bool, l *i18n.Loc
 	}
 	add("identity.email", "email")
 	add("identity.username", "username")
+	if onForm("user.fullName") || onForm("user.firstName") || onForm("user.middleName") || onForm("user.lastName") {
+		return rows // the name is edited in the form below
+	}
 	if n, _ := user["fullName"].(string); n != "" {
 		rows = append(rows, identityRow{l.T("identity.name"), n})
 	} else {
