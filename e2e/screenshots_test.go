@@ -5,6 +5,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -43,6 +44,16 @@ func TestScreenshots(t *testing.T) {
 	do(t, ctx, "landing", desktop, chromedp.Navigate(s.PortalURL+"/"))
 	shot("landing.png", 1024)
 
+	do(t, ctx, "phone landing", chromedp.EmulateViewport(375, 812, chromedp.EmulateMobile), chromedp.Reload())
+	shot("landing-mobile.png", 375, chromedp.EmulateMobile)
+
+	// The dev server's sign-in page, reached from the landing page as a
+	// user would (signIn below does the same steps).
+	do(t, ctx, "desktop landing", desktop, chromedp.Navigate(s.PortalURL+"/"))
+	navigate(t, ctx, "go to sign-in", click(`a[href="/login"]`))
+	do(t, ctx, "wait for the sign-in form", chromedp.WaitVisible(chromedp.CSS(`#loginId`)))
+	shot("signin.png", 1024)
+
 	signIn(t, ctx, s, demoEmail, demoPassword)
 	do(t, ctx, "desktop", desktop)
 	shot("profile.png", 1024)
@@ -60,4 +71,15 @@ func TestScreenshots(t *testing.T) {
 	do(t, ctx, "desktop again", desktop, chromedp.Reload())
 	badNumber(t, ctx)
 	shot("profile-errors.png", 1024)
+
+	// Correct the error and save: the Saved confirmation.
+	do(t, ctx, "fix the number", fill(byName("registration.data.maxprice"), "600000"))
+	navigate(t, ctx, "save", click(`.profile-form button[type=submit]`))
+	if got := text(t, ctx, ".notice.success"); !strings.Contains(got, "Saved") {
+		t.Errorf("notice after save = %q", got)
+	}
+	shot("profile-saved.png", 1024)
+
+	do(t, ctx, "error page", desktop, chromedp.Navigate(s.PortalURL+"/callback?state=x"))
+	shot("error.png", 1024)
 }

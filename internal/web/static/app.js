@@ -4,3 +4,23 @@
 addEventListener("pageshow", function (e) {
   if (e.persisted) location.reload();
 });
+
+// The profile form works without this script. With it, the Save bar says
+// when there are unsaved changes, and Discard asks nothing: it is a link
+// that reloads the saved values.
+(function () {
+  var form = document.querySelector("form.profile-form");
+  if (!form || typeof FormData === "undefined") return;
+  var clean = form.querySelector(".state-clean");
+  var dirty = form.querySelector(".state-dirty");
+  var pending = form.classList.contains("is-pending");
+  var snapshot = function () { return new URLSearchParams(new FormData(form)).toString(); };
+  var initial = snapshot();
+  var update = function () {
+    var changed = pending || snapshot() !== initial;
+    form.classList.toggle("is-dirty", changed);
+    if (clean && dirty) { clean.hidden = changed; dirty.hidden = !changed; }
+  };
+  form.addEventListener("input", update);
+  form.addEventListener("change", update);
+})();
