@@ -246,3 +246,28 @@ func formValues(page, marker string) (string, url.Values) {
 func httptestRecorder() *httptest.ResponseRecorder { return httptest.NewRecorder() }
 
 func newJar() (http.CookieJar, error) { return cookiejar.New(nil) }
+
+// signOut posts the sign-out form and, as a browser runs app.js, submits
+// the page's form to the identity provider's end-session endpoint. It
+// returns the last response and checks the ID token never travels in a URL.
+func (h *harness) signOut(c *http.Client, portalURL string, vals url.Values) *http.Response {
+	h.t.Helper()
+	resp := h.post(c, portalURL+"/logout", vals)
+	if strings.Contains(resp.Request.URL.String(), "id_token_hint") {
+		h.t.Errorf("sign-out put the ID token in a URL: %s", resp.Request.URL)
+	}
+	page := readBody(h.t, resp)
+	if !strings.Contains(page, "data-autosubmit") {
+		resp.Body = io.NopCloser(strings.NewReader(page))
+		return resp
+	}
+	action, fields := formValues(page, "data-autosubmit")
+	if fields.Get("client_id") == "" || fields.Get("post_logout_redirect_uri") == "" {
+		h.t.Errorf("end-session form lacks client_id or post_logout_redirect_uri: %v", fields)
+	}
+	resp = h.post(c, action, fields)
+	if strings.Contains(resp.Request.URL.String(), "id_token_hint") {
+		h.t.Errorf("end-session redirect put the ID token in a URL: %s", resp.Request.URL)
+	}
+	return resp
+}

@@ -40,7 +40,7 @@ func TestTwoInstancesShareRedis(t *testing.T) {
 	}
 
 	_, vals = formValues(page, `action="/logout"`)
-	readBody(t, h.post(c, urlB+"/logout", vals))
+	readBody(t, h.signOut(c, urlB, vals))
 	for _, u := range []string{urlA, urlB} {
 		if page := readBody(t, h.get(c, u+"/")); strings.Contains(page, demoEmail) {
 			t.Errorf("%s still signed in after sign-out on B", u)

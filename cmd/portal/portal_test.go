@@ -84,7 +84,13 @@ func TestProfileEndToEnd(t *testing.T) {
 
 	// Sign out: the portal session and FusionAuth's end.
 	_, vals = formValues(page, `action="/logout"`)
-	resp = h.post(c, h.portalURL+"/logout", vals)
+	// The portal hands over to FusionAuth with a form carrying the ID
+	// token as id_token_hint (never in a URL); signOut submits it.
+	leaving := readBody(t, h.post(c, h.portalURL+"/logout", vals))
+	if _, f := formValues(leaving, "data-autosubmit"); !strings.HasPrefix(f.Get("id_token_hint"), "eyJ") {
+		t.Errorf("end-session form has no id_token_hint: %v", f)
+	}
+	resp = h.signOut(c, h.portalURL, vals)
 	page = readBody(t, resp)
 	if resp.Request.URL.String() != h.portalURL+"/signed-out" || !strings.Contains(page, "signed out") {
 		t.Fatalf("after sign-out at %s: %s", resp.Request.URL, page)

@@ -113,7 +113,7 @@ func TestLogoutNeedsPostAndIsIdempotent(t *testing.T) {
 	}
 	_, vals := formValues(page, `action="/logout"`)
 	for i := 0; i < 2; i++ {
-		resp := h.post(c, h.portalURL+"/logout", vals)
+		resp := h.signOut(c, h.portalURL, vals)
 		body := readBody(t, resp)
 		if resp.StatusCode != http.StatusOK || !strings.Contains(body, "signed out") {
 			t.Errorf("sign-out %d: %d %s", i+1, resp.StatusCode, body)

@@ -267,25 +267,26 @@ func registerURL(authURL string) string {
 // Issuer returns the configured (and verified) issuer.
 func (p *Provider) Issuer() string { return p.issuer }
 
-// LogoutURL returns the end-session URL with client_id, id_token_hint (when
-// given) and post_logout_redirect_uri (when configured), or "" when the
-// provider advertises no end_session_endpoint.
-func (p *Provider) LogoutURL(idTokenHint string) string {
+// LogoutForm returns the end-session endpoint and the fields to post to it:
+// client_id, id_token_hint (when given) and post_logout_redirect_uri (when
+// configured). action is "" when the provider advertises no
+// end_session_endpoint. The portal posts these (OpenID Connect RP-Initiated
+// Logout allows POST; FusionAuth accepts it since 1.37) rather than putting
+// them in a URL, so the ID token never lands in browser history or in
+// access logs.
+func (p *Provider) LogoutForm(idTokenHint string) (action string, fields url.Values) {
 	if p.endSession == "" {
-		return ""
+		return "", nil
 	}
-	u, err := url.Parse(p.endSession)
-	if err != nil {
-		return ""
+	if _, err := url.Parse(p.endSession); err != nil {
+		return "", nil
 	}
-	q := u.Query()
-	q.Set("client_id", p.clientID)
+	fields = url.Values{"client_id": {p.clientID}}
 	if idTokenHint != "" {
-		q.Set("id_token_hint", idTokenHint)
+		fields.Set("id_token_hint", idTokenHint)
 	}
 	if p.postLogout != "" {
-		q.Set("post_logout_redirect_uri", p.postLogout)
+		fields.Set("post_logout_redirect_uri", p.postLogout)
 	}
-	u.RawQuery = q.Encode()
-	return u.String()
+	return p.endSession, fields
 }

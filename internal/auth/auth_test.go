@@ -418,27 +418,27 @@ func TestUserinfo(t *testing.T) {
 	}
 }
 
-func TestLogoutURL(t *testing.T) {
+func TestLogoutForm(t *testing.T) {
 	op, _ := newOP(t)
 	p := op.provider(t, nil)
-	u, err := url.Parse(p.LogoutURL("the.id.token"))
+	action, f := p.LogoutForm("the.id.token")
+	u, err := url.Parse(action)
 	if err != nil {
 		t.Fatal(err)
 	}
-	q := u.Query()
-	if u.Path != "/oauth2/logout" || q.Get("client_id") != testClientID || q.Get("id_token_hint") != "the.id.token" ||
-		q.Get("post_logout_redirect_uri") != "http://portal.test/" {
-		t.Fatalf("logout URL = %s", u)
+	if u.Path != "/oauth2/logout" || u.RawQuery != "" || f.Get("client_id") != testClientID || f.Get("id_token_hint") != "the.id.token" ||
+		f.Get("post_logout_redirect_uri") != "http://portal.test/" || len(f) != 3 {
+		t.Fatalf("logout form = %s %v", action, f)
 	}
-	if strings.Contains(p.LogoutURL(""), "id_token_hint") {
+	if _, f := p.LogoutForm(""); f.Has("id_token_hint") {
 		t.Fatal("empty hint sent")
 	}
 	if p.Issuer() != op.srv.URL {
 		t.Fatalf("Issuer() = %s", p.Issuer())
 	}
 	op.set(func() { op.noEndSession = true })
-	if got := op.provider(t, nil).LogoutURL("x"); got != "" {
-		t.Fatalf("logout URL without end_session_endpoint = %q", got)
+	if action, f := op.provider(t, nil).LogoutForm("x"); action != "" || f != nil {
+		t.Fatalf("logout form without end_session_endpoint = %q %v", action, f)
 	}
 }
 

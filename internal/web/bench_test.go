@@ -81,7 +81,9 @@ func (benchAuth) Exchange(context.Context, auth.Pending, string) (auth.Tokens, a
 func (benchAuth) Refresh(_ context.Context, t auth.Tokens, _ string) (auth.Tokens, error) {
 	return t, nil
 }
-func (benchAuth) LogoutURL(string) string { return "http://idp.invalid/logout" }
+func (benchAuth) LogoutForm(string) (string, url.Values) {
+	return "http://idp.invalid/logout", url.Values{"client_id": {"c"}}
+}
 
 // newBenchServer returns the handler and the Cookie header of a signed-in
 // session whose tokens have the size of real FusionAuth tokens.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -34,7 +35,7 @@ func (fakeAuth) Exchange(context.Context, auth.Pending, string) (auth.Tokens, au
 func (fakeAuth) Refresh(context.Context, auth.Tokens, string) (auth.Tokens, error) {
 	return auth.Tokens{}, errors.New("not in handler tests")
 }
-func (fakeAuth) LogoutURL(string) string { return "" }
+func (fakeAuth) LogoutForm(string) (string, url.Values) { return "", nil }
 
 // fakeFA is a FusionAuth that is down.
 type fakeFA struct{}
@@ -215,5 +216,52 @@ func TestBrandingOverrides(t *testing.T) {
 	_, err = New(Options{Sessions: session.NewManager(session.Options{Store: session.NewMemory()}), Auth: fakeAuth{}, Brand: Brand{TemplateDir: dir}})
 	if err == nil || !strings.Contains(err.Error(), "landing.html") {
 		t.Errorf("broken override: %v", err)
+	}
+}
+
+// endSessionAuth is fakeAuth with an end-session endpoint on another origin.
+type endSessionAuth struct{ fakeAuth }
+
+func (endSessionAuth) LogoutForm(hint string) (string, url.Values) {
+	return "https://logout.idp.example/oauth2/logout", url.Values{
+		"client_id": {"app-1"}, "id_token_hint": {hint}, "post_logout_redirect_uri": {`https://portal.example/signed-out?a="<b>`},
+	}
+}
+
+// TestSignOutPostsToTheProvider: sign-out answers a page whose form carries
+// client_id, id_token_hint and post_logout_redirect_uri to the end-session
+// endpoint (escaped, never in a URL); the CSP lets that form go to the
+// endpoint's origin; the page is rendered signed out and not cached.
+func TestSignOutPostsToTheProvider(t *testing.T) {
+	s, err := New(Options{
+		Sessions: session.NewManager(session.Options{Store: session.NewMemory()}),
+		Auth:     endSessionAuth{},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := do(t, s, "POST", "/logout", strings.NewReader(""), "Content-Type", "application/x-www-form-urlencoded")
+	page := w.Body.String()
+	if w.Code != http.StatusOK || w.Header().Get("Location") != "" {
+		t.Fatalf("POST /logout: %d, Location %q", w.Code, w.Header().Get("Location"))
+	}
+	for _, want := range []string{
+		`<form method="post" action="https://logout.idp.example/oauth2/logout" data-autosubmit>`,
+		`name="client_id" value="app-1"`,
+		`name="post_logout_redirect_uri" value="https://portal.example/signed-out?a=&#34;&lt;b&gt;"`,
+		`name="id_token_hint" value=""`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("leaving page lacks %s:\n%s", want, page)
+		}
+	}
+	if strings.Contains(page, `action="/logout"`) {
+		t.Error("the leaving page still offers the portal's sign-out button")
+	}
+	if csp := w.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "form-action https://logout.idp.example 'self'") {
+		t.Errorf("CSP does not allow the end-session origin: %s", csp)
+	}
+	if cc := w.Header().Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("Cache-Control %q", cc)
 	}
 }

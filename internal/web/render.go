@@ -25,7 +25,7 @@ type pages struct {
 	assets *assets
 }
 
-var pageNames = []string{"landing", "profile", "error", "logout", "signedout"}
+var pageNames = []string{"landing", "profile", "error", "logout", "leaving", "signedout"}
 
 func newPages(b Brand, a *assets) (*pages, error) {
 	funcs := template.FuncMap{"asset": a.URL}
@@ -81,7 +81,17 @@ type pageData struct {
 	Profile  *profileView
 	Error    *errorView
 	ReturnTo string
+	Leave    *leaveView
 }
+
+// leaveView is the form that carries the browser to the identity
+// provider's end-session endpoint after the portal's session is gone.
+type leaveView struct {
+	Action string
+	Fields []leaveField // in a stable order
+}
+
+type leaveField struct{ Name, Value string }
 
 type errorView struct {
 	Status  int

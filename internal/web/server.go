@@ -35,7 +35,7 @@ type Authenticator interface {
 	AuthURL(register bool) (string, auth.Pending)
 	Exchange(ctx context.Context, p auth.Pending, code string) (auth.Tokens, auth.Identity, error)
 	Refresh(ctx context.Context, t auth.Tokens, nonce string) (auth.Tokens, error)
-	LogoutURL(idTokenHint string) string
+	LogoutForm(idTokenHint string) (action string, fields url.Values)
 }
 
 // Options is everything the web layer needs. FusionAuth may be nil: then the

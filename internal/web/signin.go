@@ -9,8 +9,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -295,11 +297,25 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	} else {
 		s.opt.Sessions.ClearCookie(w)
 	}
-	target := s.opt.Auth.LogoutURL(hint)
-	if target == "" {
-		target = "/signed-out"
+	action, fields := s.opt.Auth.LogoutForm(hint)
+	if action == "" {
+		http.Redirect(w, r, "/signed-out", http.StatusSeeOther)
+		return
 	}
-	http.Redirect(w, r, target, http.StatusSeeOther)
+	// A form posted to the provider (by app.js at once, or by the user's
+	// click without script) keeps the ID token out of URLs and history.
+	leave := &leaveView{Action: action}
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
+		leave.Fields = append(leave.Fields, leaveField{k, fields.Get(k)})
+	}
+	if u, err := url.Parse(action); err == nil && u.Host != "" {
+		// The endpoint may be on another origin than the issuer.
+		csp := w.Header().Get("Content-Security-Policy")
+		w.Header().Set("Content-Security-Policy", strings.Replace(csp, "form-action ", "form-action "+u.Scheme+"://"+u.Host+" ", 1))
+	}
+	// The session is gone: render as signed out.
+	r = r.WithContext(context.WithValue(r.Context(), keySession, (*session.Session)(nil)))
+	s.render(w, r, http.StatusOK, "leaving", &pageData{Title: "title.leaving", Leave: leave})
 }
 
 func (s *Server) showSignedOut(w http.ResponseWriter, r *http.Request) {

@@ -24,3 +24,11 @@ addEventListener("pageshow", function (e) {
   form.addEventListener("input", update);
   form.addEventListener("change", update);
 })();
+
+// After sign-out the portal hands the browser to the identity provider with
+// a form (so the ID token is never in a URL); without script the user
+// presses its button.
+(function () {
+  var f = document.querySelector("form[data-autosubmit]");
+  if (f) f.submit();
+})();
