@@ -59,6 +59,15 @@ func (s *countingStore) Set(ctx context.Context, key string, val []byte, ttl tim
 	return s.Store.Set(ctx, key, val, ttl)
 }
 
+// CompareAndSet counts as a write: it is how the Manager saves a session.
+func (s *countingStore) CompareAndSet(ctx context.Context, key string, old, val []byte, ttl time.Duration) (bool, error) {
+	s.sets.Add(1)
+	if s.fail != nil {
+		return false, s.fail
+	}
+	return s.Store.CompareAndSet(ctx, key, old, val, ttl)
+}
+
 func (s *countingStore) Delete(ctx context.Context, key string) error {
 	s.deletes.Add(1)
 	if s.fail != nil {

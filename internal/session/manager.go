@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	mrand "math/rand/v2"
 	"net/http"
 	"strings"
 	"time"
@@ -28,6 +29,10 @@ const (
 // nothing still writes, to push the idle expiry forward. It saves a store
 // write on almost every request at the cost of up to a minute of idle time.
 const touchEvery = time.Minute
+
+// maxSaveAttempts bounds how often Save re-reads a record that other
+// requests keep changing under it.
+const maxSaveAttempts = 32
 
 const (
 	idLen         = 43 // base64url of 32 random bytes, no padding
@@ -169,36 +174,65 @@ func (m *Manager) Save(ctx context.Context, s *Session) error {
 		return nil
 	}
 	key := sessionKey(s.id)
-	cur, err := m.store.Get(ctx, key)
-	if errors.Is(err, ErrNotFound) {
-		s.clean()
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("session: save: %w", err)
-	}
-	// Start from the stored record and apply only what this request
-	// changed: a request that loaded the session before another one
-	// refreshed the tokens must not write the old (possibly one-time,
-	// already spent) refresh token back when it merely sets a flash.
-	rec := s
-	if stored, err := decode(cur); err == nil && !s.whole {
-		stored.id = s.id
-		if s.tokensSet {
-			stored.AccessToken, stored.RefreshToken, stored.IDToken, stored.TokenExpiry = s.AccessToken, s.RefreshToken, s.IDToken, s.TokenExpiry
+	var rec *Session
+	for attempt := 1; ; attempt++ {
+		cur, err := m.store.Get(ctx, key)
+		if errors.Is(err, ErrNotFound) {
+			s.clean()
+			return nil
 		}
-		if s.flashSet {
-			stored.Flash = s.Flash
+		if err != nil {
+			return fmt.Errorf("session: save: %w", err)
 		}
-		rec = stored
-	}
-	if m.expired(rec, now) {
-		m.forget(ctx, key)
-		return nil
-	}
-	rec.LastSeen = now
-	if err := m.write(ctx, rec, now); err != nil {
-		return err
+		// Start from the stored record and apply only what this request
+		// changed: a request that loaded the session before another one
+		// refreshed the tokens must not write the old (possibly one-time,
+		// already spent) refresh token back when it merely sets a flash.
+		rec = s
+		if stored, err := decode(cur); err == nil && !s.whole {
+			stored.id = s.id
+			if s.tokensSet {
+				stored.AccessToken, stored.RefreshToken, stored.IDToken, stored.TokenExpiry = s.AccessToken, s.RefreshToken, s.IDToken, s.TokenExpiry
+			}
+			if s.flashSet {
+				stored.Flash = s.Flash
+			}
+			rec = stored
+		}
+		if m.expired(rec, now) {
+			m.forget(ctx, key)
+			return nil
+		}
+		rec.LastSeen = now
+		// Written only if the record is still what was read above: a
+		// session deleted meanwhile stays deleted, and a change stored
+		// meanwhile is read again and kept.
+		b, ttl, err := m.encode(rec, now)
+		if err != nil {
+			return err
+		}
+		swapped, err := m.store.CompareAndSet(ctx, key, cur, b, ttl)
+		if err != nil {
+			return fmt.Errorf("session: write: %w", err)
+		}
+		if swapped {
+			break
+		}
+		if !s.dirty {
+			// Only a touch, and another request wrote the record since
+			// it was read, pushing the idle expiry itself.
+			return nil
+		}
+		if attempt == maxSaveAttempts {
+			return errors.New("session: save: the record kept changing; not written")
+		}
+		// Another request wrote in between: it made progress, so this
+		// one backs off a little (jittered) before merging again.
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("session: save: %w", ctx.Err())
+		case <-time.After(time.Duration(mrand.Int64N(int64(attempt)*int64(200*time.Microsecond)) + 1)):
+		}
 	}
 	// This request goes on with the tokens that were written.
 	s.AccessToken, s.RefreshToken, s.IDToken, s.TokenExpiry = rec.AccessToken, rec.RefreshToken, rec.IDToken, rec.TokenExpiry
@@ -265,18 +299,28 @@ func (m *Manager) expired(s *Session, now time.Time) bool {
 
 // write stores s with a TTL ending at whichever timeout comes first.
 func (m *Manager) write(ctx context.Context, s *Session, now time.Time) error {
-	ttl := earliest(s.LastSeen.Add(m.idle), s.Created.Add(m.abs)).Sub(now)
-	if ttl <= 0 {
-		return errors.New("session: already expired")
-	}
-	b, err := json.Marshal(s)
+	b, ttl, err := m.encode(s, now)
 	if err != nil {
-		return fmt.Errorf("session: encode: %w", err)
+		return err
 	}
 	if err := m.store.Set(ctx, sessionKey(s.id), b, ttl); err != nil {
 		return fmt.Errorf("session: write: %w", err)
 	}
 	return nil
+}
+
+// encode returns s as stored and its TTL, which ends at whichever timeout
+// comes first.
+func (m *Manager) encode(s *Session, now time.Time) ([]byte, time.Duration, error) {
+	ttl := earliest(s.LastSeen.Add(m.idle), s.Created.Add(m.abs)).Sub(now)
+	if ttl <= 0 {
+		return nil, 0, errors.New("session: already expired")
+	}
+	b, err := json.Marshal(s)
+	if err != nil {
+		return nil, 0, fmt.Errorf("session: encode: %w", err)
+	}
+	return b, ttl, nil
 }
 
 // forget deletes a record that is no longer wanted; failure only delays

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"bytes"
 	"context"
 	"sync"
 	"time"
@@ -59,6 +60,21 @@ func (s *MemoryStore) Take(_ context.Context, key string) ([]byte, error) {
 	}
 	delete(s.m, key)
 	return e.val, nil
+}
+
+// CompareAndSet implements Store.
+func (s *MemoryStore) CompareAndSet(_ context.Context, key string, old, val []byte, ttl time.Duration) (bool, error) {
+	if ttl <= 0 {
+		return false, errBadTTL
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.live(key)
+	if !ok || !bytes.Equal(e.val, old) {
+		return false, nil
+	}
+	s.m[key] = memEntry{val: clone(val), expires: s.now().Add(ttl)}
+	return true, nil
 }
 
 // Delete implements Store.

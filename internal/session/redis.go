@@ -75,6 +75,28 @@ func (s *RedisStore) Take(ctx context.Context, key string) ([]byte, error) {
 	return redisResult(v, err, "take")
 }
 
+// casScript replaces KEYS[1] with ARGV[2] (TTL ARGV[3] ms) only if it holds
+// exactly ARGV[1]; a script runs atomically in Redis.
+var casScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+	redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+	return 1
+end
+return 0`)
+
+// CompareAndSet implements Store with a Lua script.
+func (s *RedisStore) CompareAndSet(ctx context.Context, key string, old, val []byte, ttl time.Duration) (bool, error) {
+	if ttl <= 0 {
+		return false, errBadTTL
+	}
+	ms := max(ttl.Round(time.Millisecond).Milliseconds(), 1)
+	n, err := casScript.Run(ctx, s.c, []string{s.prefix + key}, old, val, ms).Int()
+	if err != nil {
+		return false, fmt.Errorf("session: redis compare-and-set: %w", err)
+	}
+	return n == 1, nil
+}
+
 // Delete implements Store.
 func (s *RedisStore) Delete(ctx context.Context, key string) error {
 	if err := s.c.Del(ctx, s.prefix+key).Err(); err != nil {

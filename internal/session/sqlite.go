@@ -25,6 +25,7 @@ type SQLiteStore struct {
 
 	get, count         *sql.Stmt // on r
 	set, take, del, sw *sql.Stmt // on w
+	cas                *sql.Stmt // on w
 
 	now       func() time.Time
 	stop      chan struct{}
@@ -114,6 +115,7 @@ func (s *SQLiteStore) prepare() error {
 		{s.r, &s.count, `SELECT count(*) FROM kv WHERE expires > ?`},
 		{s.w, &s.set, `INSERT INTO kv (key, value, expires) VALUES (?, ?, ?)
 			ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires = excluded.expires`},
+		{s.w, &s.cas, `UPDATE kv SET value = ?, expires = ? WHERE key = ? AND value = ? AND expires > ?`},
 		{s.w, &s.take, `DELETE FROM kv WHERE key = ? RETURNING value, expires`},
 		{s.w, &s.del, `DELETE FROM kv WHERE key = ?`},
 		{s.w, &s.sw, `DELETE FROM kv WHERE expires <= ?`},
@@ -151,6 +153,24 @@ func (s *SQLiteStore) Set(ctx context.Context, key string, val []byte, ttl time.
 		return fmt.Errorf("session: sqlite set: %w", err)
 	}
 	return nil
+}
+
+// CompareAndSet implements Store with one conditional UPDATE,
+// which is atomic on its own.
+func (s *SQLiteStore) CompareAndSet(ctx context.Context, key string, old, val []byte, ttl time.Duration) (bool, error) {
+	if ttl <= 0 {
+		return false, errBadTTL
+	}
+	now := s.now()
+	res, err := s.cas.ExecContext(ctx, nonNil(val), now.Add(ttl).UnixMilli(), key, nonNil(old), now.UnixMilli())
+	if err != nil {
+		return false, fmt.Errorf("session: sqlite compare-and-set: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("session: sqlite compare-and-set: %w", err)
+	}
+	return n == 1, nil
 }
 
 // Take implements Store with DELETE … RETURNING, which is atomic on its own.

@@ -28,6 +28,13 @@ type Store interface {
 	// exactly one gets the value, the others ErrNotFound. Used for
 	// single-use pending sign-ins.
 	Take(ctx context.Context, key string) ([]byte, error)
+	// CompareAndSet stores val under key for ttl only if key is live and
+	// holds exactly old, and reports whether it did (a missing or expired key
+	// reports false, not an error). Manager.Save uses it so that a save
+	// cannot bring back a session deleted meanwhile (sign-out in another
+	// tab) or overwrite what a concurrent request stored after this one read
+	// the record.
+	CompareAndSet(ctx context.Context, key string, old, val []byte, ttl time.Duration) (bool, error)
 	// Delete removes key; deleting a missing key is not an error.
 	Delete(ctx context.Context, key string) error
 	// Count returns the number of live entries, for metrics.

@@ -120,6 +120,76 @@ func StoreConformance(t *testing.T, newStore func(t *testing.T) session.Store) {
 		mustCount(t, s, 2)
 	})
 
+	t.Run("CompareAndSet", func(t *testing.T) {
+		s := newStore(t)
+		swap := func(key string, old, val []byte, ttl time.Duration) bool {
+			t.Helper()
+			ok, err := s.CompareAndSet(ctx, key, old, val, ttl)
+			if err != nil {
+				t.Fatalf("CompareAndSet(%q): %v", key, err)
+			}
+			return ok
+		}
+		if swap("missing", []byte{}, []byte("x"), longTTL) {
+			t.Error("CompareAndSet on a missing key reported success")
+		}
+		if _, err := s.Get(ctx, "missing"); !errors.Is(err, session.ErrNotFound) {
+			t.Errorf("CompareAndSet created a missing key: Get error = %v", err)
+		}
+		mustSet(t, s, "k", []byte("one"), longTTL)
+		if swap("k", []byte("other"), []byte("two"), longTTL) {
+			t.Error("CompareAndSet with a stale old value reported success")
+		}
+		mustGet(t, s, "k", []byte("one"))
+		if !swap("k", []byte("one"), []byte("two"), longTTL) {
+			t.Error("CompareAndSet with the current value failed")
+		}
+		mustGet(t, s, "k", []byte("two"))
+		bin := []byte{0, 1, 2, 255, 0}
+		mustSet(t, s, "b", bin, longTTL)
+		if !swap("b", bin, []byte{}, longTTL) {
+			t.Error("CompareAndSet with a binary value failed")
+		}
+		mustGet(t, s, "b", []byte{})
+		if !swap("b", []byte{}, []byte("z"), longTTL) {
+			t.Error("CompareAndSet from an empty value failed")
+		}
+		if _, err := s.CompareAndSet(ctx, "k", []byte("two"), []byte("x"), 0); err == nil {
+			t.Error("CompareAndSet with ttl 0 did not fail")
+		}
+		mustSet(t, s, "gone", []byte("v"), longTTL)
+		if err := s.Delete(ctx, "gone"); err != nil {
+			t.Fatal(err)
+		}
+		if swap("gone", []byte("v"), []byte("w"), longTTL) {
+			t.Error("CompareAndSet brought back a deleted key")
+		}
+		mustSet(t, s, "short", []byte("v"), shortTTL)
+		time.Sleep(wait)
+		if swap("short", []byte("v"), []byte("w"), longTTL) {
+			t.Error("CompareAndSet brought back an expired key")
+		}
+		// Of concurrent swaps from the same old value, exactly one wins.
+		mustSet(t, s, "race", []byte("start"), longTTL)
+		var wins atomic.Int32
+		var wg sync.WaitGroup
+		for i := range 16 {
+			wg.Go(func() {
+				ok, err := s.CompareAndSet(ctx, "race", []byte("start"), fmt.Appendf(nil, "w%d", i), longTTL)
+				if err != nil {
+					t.Error(err)
+				}
+				if ok {
+					wins.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		if n := wins.Load(); n != 1 {
+			t.Errorf("%d concurrent CompareAndSets won, want exactly 1", n)
+		}
+	})
+
 	t.Run("Delete", func(t *testing.T) {
 		s := newStore(t)
 		mustSet(t, s, "a", []byte("1"), longTTL)
