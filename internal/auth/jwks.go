@@ -99,12 +99,40 @@ func (r *remoteKeys) fetch() ([]jose.JSONWebKey, error) {
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("jwks answered status %d", resp.StatusCode)
 	}
-	var set jose.JSONWebKeySet
-	if err := json.Unmarshal(body, &set); err != nil {
-		return nil, fmt.Errorf("jwks is not a JSON key set: %w", err)
+	keys, err := parseJWKS(body)
+	if err != nil {
+		return nil, err
 	}
 	r.mu.Lock()
-	r.keys = set.Keys
+	r.keys = keys
 	r.mu.Unlock()
-	return set.Keys, nil
+	return keys, nil
+}
+
+// parseJWKS reads a JWK set, skipping keys that cannot verify signatures:
+// kinds go-jose does not know (an X25519 or secp256k1 key, a future kty),
+// malformed ones, and encryption keys. One such key next to the signing
+// keys must not make every sign-in fail.
+func parseJWKS(body []byte) ([]jose.JSONWebKey, error) {
+	var raw struct {
+		Keys []json.RawMessage `json:"keys"`
+	}
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return nil, fmt.Errorf("jwks is not a JSON key set: %w", err)
+	}
+	keys := make([]jose.JSONWebKey, 0, len(raw.Keys))
+	for _, m := range raw.Keys {
+		var k jose.JSONWebKey
+		if err := json.Unmarshal(m, &k); err != nil || k.Use == "enc" {
+			continue
+		}
+		if !k.IsPublic() {
+			k = k.Public() // a symmetric key becomes invalid here
+		}
+		if !k.Valid() {
+			continue
+		}
+		keys = append(keys, k)
+	}
+	return keys, nil
 }

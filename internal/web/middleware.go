@@ -109,6 +109,16 @@ func (s *Server) withRecover(next http.Handler) http.Handler {
 					panic(v)
 				}
 				s.log.Error("panic", "request_id", requestID(r.Context()), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				// Whatever the handler had set up (a redirect, a cookie,
+				// a year of caching for an asset, gzip) must not ride
+				// along with the error page.
+				h := w.Header()
+				id := h.Get("X-Request-Id")
+				clear(h)
+				if id != "" {
+					h.Set("X-Request-Id", id)
+				}
+				s.setSecurityHeaders(h)
 				s.errorPage(w, r, http.StatusInternalServerError, "error.internal")
 			}
 		}()
@@ -119,27 +129,34 @@ func (s *Server) withRecover(next http.Handler) http.Handler {
 // withSecurityHeaders sets the headers every response carries. Pages default
 // to no-store so Back after sign-out shows nothing; assets override it.
 func (s *Server) withSecurityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.setSecurityHeaders(w.Header())
+		next.ServeHTTP(w, r)
+	})
+}
+
+// contentSecurityPolicy is the CSP of every response (built once, in New).
+func (s *Server) contentSecurityPolicy() string {
 	formAction := "'self'"
 	if s.opt.IssuerOrigin != "" {
 		// Sign-out posts to /logout, which redirects to the identity
 		// provider; browsers check form-action against that redirect too.
 		formAction += " " + s.opt.IssuerOrigin
 	}
-	csp := "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; font-src 'self'; " +
+	return "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; font-src 'self'; " +
 		"connect-src 'self'; form-action " + formAction + "; frame-ancestors 'none'; base-uri 'none'"
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("Content-Security-Policy", csp)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Cross-Origin-Opener-Policy", "same-origin")
-		h.Set("Cache-Control", "no-store")
-		if s.opt.Secure {
-			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
-		}
-		next.ServeHTTP(w, r)
-	})
+}
+
+func (s *Server) setSecurityHeaders(h http.Header) {
+	h.Set("Content-Security-Policy", s.csp)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	h.Set("Cache-Control", "no-store")
+	if s.opt.Secure {
+		h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+	}
 }
 
 func (s *Server) withBodyLimit(next http.Handler) http.Handler {
@@ -158,6 +175,11 @@ func (s *Server) withBodyLimit(next http.Handler) http.Handler {
 // withSession, once the session is known.
 func (s *Server) withCSRF(next http.Handler) http.Handler {
 	cop := http.NewCrossOriginProtection()
+	if u := s.opt.PublicURL; u != nil && u.Scheme != "" && u.Host != "" {
+		// Behind a proxy that rewrites Host, an older browser's Origin
+		// (checked when there is no Sec-Fetch-Site) is the public origin.
+		_ = cop.AddTrustedOrigin(u.Scheme + "://" + u.Host)
+	}
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.log.Warn("cross-origin request refused", "request_id", requestID(r.Context()), "path", r.URL.Path)
 		s.errorPage(w, r, http.StatusForbidden, "error.crosssite")
@@ -210,7 +232,7 @@ func validToken(got, want string) bool {
 // limit wraps a handler with the per-client-IP rate limit of its bucket.
 func (s *Server) limit(bucket string, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		key := bucket + "|" + s.clientIP(r)
+		key := bucket + "|" + rateKey(s.clientIP(r))
 		if ok, retry := s.limiter.allow(key); !ok {
 			w.Header().Set("Retry-After", strconv.Itoa(int(retry.Seconds())+1))
 			s.errorPage(w, r, http.StatusTooManyRequests, "error.ratelimit")

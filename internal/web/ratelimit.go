@@ -71,6 +71,22 @@ func (s *Server) clientIP(r *http.Request) string {
 	return host
 }
 
+// rateKey is the rate-limit key for a client address. An IPv6 client is
+// keyed by its /64: one subscriber usually gets a whole /64 (often more), so
+// keying single addresses would let a client dodge the limit, and grow the
+// counter map, by rotating through its own addresses.
+func rateKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	a = a.Unmap()
+	if a.Is6() {
+		return netip.PrefixFrom(a.WithZone(""), 64).Masked().String()
+	}
+	return a.String()
+}
+
 func (s *Server) trusted(a netip.Addr) bool {
 	a = a.Unmap()
 	for _, p := range s.opt.TrustedProxies {

@@ -9,6 +9,11 @@ func (s *Server) routes() http.Handler {
 	// Pages.
 	mux.HandleFunc("GET /{$}", s.showHome)
 	mux.HandleFunc("POST /profile", s.limit("save", s.saveProfile))
+	// A re-rendered form (after a failed save) leaves /profile in the
+	// address bar; opening that URL again shows the profile.
+	mux.HandleFunc("GET /profile", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+	})
 	mux.HandleFunc("GET /signed-out", s.showSignedOut)
 
 	// Sign-in, registration and sign-out.

@@ -88,6 +88,7 @@ type Server struct {
 	mux     *http.ServeMux
 	metrics *Metrics
 	clock   atomic.Pointer[func() time.Time]
+	csp     string
 }
 
 // New builds the server. Templates are parsed here, once.
@@ -120,6 +121,7 @@ func New(opt Options) (*Server, error) {
 	if opt.FusionAuth != nil {
 		s.forms = newFormCache(opt.FusionAuth, opt.ApplicationID, opt.FormID, opt.FormCacheTTL, opt.Logger)
 	}
+	s.csp = s.contentSecurityPolicy()
 	s.limiter = newRateLimiter(opt.RateLimit, time.Minute, opt.Now)
 	s.handler = s.routes()
 	return s, nil

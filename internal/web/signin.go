@@ -99,7 +99,11 @@ func (s *Server) startSignIn(w http.ResponseWriter, r *http.Request, register bo
 	p.Browser = hashBinding(s.browserBinding(w, r))
 	if draft != nil {
 		p.ReturnTo = "/"
-		p.Draft = map[string][]string(draft)
+		if draftSize(draft) <= maxDraftBytes {
+			p.Draft = map[string][]string(draft)
+		} else {
+			s.log.Warn("input too large to keep across sign-in; not kept", "request_id", requestID(r.Context()), "bytes", draftSize(draft))
+		}
 	}
 	b, err := json.Marshal(p)
 	if err == nil {
@@ -124,7 +128,8 @@ func (s *Server) finishLogin(w http.ResponseWriter, r *http.Request) {
 		s.errorPageRetry(w, r, http.StatusBadRequest, key, retry, args...)
 	}
 	state := q.Get("state")
-	if state == "" || len(state) > 512 {
+	if state == "" || len(state) > 512 || strings.HasPrefix(state, draftPrefix) {
+		// A state naming a kept draft's key must not consume it.
 		fail("error.signin.incomplete")
 		return
 	}
@@ -237,6 +242,28 @@ func displayName(id auth.Identity) string {
 	return id.Email
 }
 
+// draftPrefix starts the pending-store key of kept input; pending sign-ins
+// share the store, so the callback refuses states that start with it.
+const draftPrefix = "draft:"
+
+// maxDraftBytes bounds the input kept across a re-sign-in. Anyone can post
+// the profile form without a session, and each such post stores its input
+// for pendingTTL: without a bound, one client could park up to the body
+// limit (256 KiB) per request. Real profile input is far smaller; larger
+// input is not kept (the user signs in and finds the saved profile).
+const maxDraftBytes = 64 << 10
+
+func draftSize(v url.Values) int {
+	n := 0
+	for k, vs := range v {
+		n += len(k) + 8
+		for _, x := range vs {
+			n += len(x) + 4
+		}
+	}
+	return n
+}
+
 // draft is form input kept while the user signs in again.
 type draft struct {
 	UserID string              `json:"u"`
@@ -249,15 +276,15 @@ func (s *Server) stashDraft(ctx context.Context, userID string, values map[strin
 	if err != nil {
 		return "", err
 	}
-	return tok, s.opt.Sessions.PutPending(ctx, "draft:"+tok, b, pendingTTL)
+	return tok, s.opt.Sessions.PutPending(ctx, draftPrefix+tok, b, pendingTTL)
 }
 
 // takeDraft returns the stashed input, only for the user who typed it.
 func (s *Server) takeDraft(ctx context.Context, userID, tok string) url.Values {
-	if tok == "" || len(tok) > 100 {
+	if !validBinding(tok) { // exactly what randomToken makes
 		return nil
 	}
-	raw, err := s.opt.Sessions.TakePending(ctx, "draft:"+tok)
+	raw, err := s.opt.Sessions.TakePending(ctx, draftPrefix+tok)
 	if err != nil {
 		return nil
 	}
