@@ -75,8 +75,12 @@ func TestTamperedSnapshot(t *testing.T) {
 }
 
 func TestSnapshotSizeCapped(t *testing.T) {
-	d := mustDef(t, []fusionauth.FormField{fld("user.data.big", "textarea", "string")})
-	rec := userRec(t, `{"data":{"big":"`+strings.Repeat("x", maxSnapshot)+`"}}`)
+	// Each value is under the 16 KiB input limit (a longer one is
+	// read-only), together they are over the snapshot cap.
+	big := strings.Repeat("x", maxValueLen-1)
+	d := mustDef(t, []fusionauth.FormField{fld("user.data.a", "textarea", "string"), fld("user.data.b", "textarea", "string"),
+		fld("user.data.c", "textarea", "string"), fld("user.data.d", "textarea", "string")})
+	rec := userRec(t, `{"data":{"a":"`+big+`","b":"`+big+`","c":"`+big+`","d":"`+big+`"}}`)
 	v := d.View(rec, nil)
 	if v.Snapshot != "" {
 		t.Fatalf("oversized snapshot emitted (%d bytes)", len(v.Snapshot))

@@ -7,6 +7,7 @@ package form
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -90,6 +91,14 @@ func NewDefinition(f fusionauth.Form, fields []fusionauth.FormField) (*Definitio
 				continue
 			}
 			fl := compileField(ff, len(d.steps), &d.problems)
+			if other := d.overlapping(fl); other != nil {
+				// Two keys for one property (user.data.a and
+				// user.data['a']), or one inside the other (user.data.a
+				// and user.data.a.b): both cannot hold a value, and one
+				// patch would silently drop one of them.
+				d.problems = append(d.problems, fmt.Sprintf("step %d: key %q names the same data as %q, or data inside it; it is shown read-only", si+1, ff.Key, other.key))
+				fl.kind, fl.roReason = kReadOnly, "form.readonly.key"
+			}
 			d.byKey[ff.Key] = fl
 			step = append(step, fl)
 		}
@@ -119,6 +128,25 @@ func (d *Definition) Keys() []string {
 	return out
 }
 
+// overlapping returns an editable field whose JSON path equals f's, or
+// contains it, or lies inside it (same root object), if f is editable.
+func (d *Definition) overlapping(f *field) *field {
+	if f.kind == kReadOnly || f.kp.root == "" {
+		return nil
+	}
+	var found *field
+	for _, o := range d.byKey { // the fields compiled so far
+		if o.kind == kReadOnly || o.kp.root != f.kp.root {
+			continue
+		}
+		n := min(len(o.kp.path), len(f.kp.path))
+		if slices.Equal(o.kp.path[:n], f.kp.path[:n]) && (found == nil || o.key < found.key) {
+			found = o
+		}
+	}
+	return found
+}
+
 func compileField(ff fusionauth.FormField, step int, problems *[]string) *field {
 	f := &field{
 		key:      ff.Key,
@@ -132,15 +160,22 @@ func compileField(ff fusionauth.FormField, step int, problems *[]string) *field 
 	if f.typ == "" {
 		f.typ = "string"
 	}
-	if mt := managedType(ff.Key); mt != "" {
+	kp, reason := parseKey(ff.Key)
+	f.kp = kp
+	// Rules for managed keys go by the property the key names, however it
+	// is spelled: user['password'] is user.password, user["email"] is
+	// user.email.
+	name := ff.Key
+	if kp.root != "" {
+		name = kp.root + "." + strings.Join(kp.path, ".")
+	}
+	if mt := managedType(name); mt != "" {
 		f.typ = mt
 	}
 	f.label, f.ownLabel = fieldLabel(ff)
 	report := func(format string, a ...any) {
 		*problems = append(*problems, fmt.Sprintf("field %q (%s): ", ff.Name, ff.Key)+fmt.Sprintf(format, a...))
 	}
-	kp, reason := parseKey(ff.Key)
-	f.kp = kp
 	if reason == "" {
 		reason = f.chooseKind(ff.Control)
 	}
@@ -163,18 +198,17 @@ func compileField(ff fusionauth.FormField, step int, problems *[]string) *field 
 	if f.kind != kText && f.kind != kNumber && f.kind != kPassword {
 		f.confirm = false // a second box only makes sense for typed values
 	}
-	if ff.Key == "user.password" {
+	if name == "user.password" {
 		f.password, f.required = true, true
 	}
 	if ff.Validator.Enabled && ff.Validator.Expression != "" {
-		// FusionAuth matches the whole value (Java String.matches); \A and \z
-		// anchor without .NET's "$ before a final newline" leniency.
-		re, err := regexp2.Compile(`\A(?:`+ff.Validator.Expression+`)\z`, regexp2.None)
+		// FusionAuth matches the whole value (Java String.matches) with
+		// Java's regex semantics: see javaregex.go.
+		re, err := compileJava(ff.Validator.Expression)
 		if err != nil {
 			f.reBroken = true
 			report("validator does not compile: %v", err)
 		} else {
-			re.MatchTimeout = regexTimeout
 			f.re = re
 		}
 	}

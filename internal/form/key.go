@@ -148,9 +148,11 @@ func managedType(key string) string {
 	return ""
 }
 
-// elementID turns a key into a unique, valid HTML id: letters, digits and
-// '-' are kept, every other byte becomes _xx (hex), so distinct keys never
-// collide.
+// elementID turns a key into a unique, valid HTML id: letters and digits
+// are kept, every other byte becomes _xx (hex), so distinct keys never
+// collide. '-' is escaped too: the ids of a field's parts add suffixes
+// such as "-err" and "-o0", which a key with dashes must not be able to
+// spell.
 func elementID(prefix, key string) string {
 	const hex = "0123456789abcdef"
 	var b strings.Builder
@@ -158,7 +160,7 @@ func elementID(prefix, key string) string {
 	b.WriteString(prefix)
 	for i := 0; i < len(key); i++ {
 		c := key[i]
-		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' {
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' {
 			b.WriteByte(c)
 			continue
 		}

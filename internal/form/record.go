@@ -57,8 +57,8 @@ func (f *field) showable(v any) bool {
 		return true
 	case kMulti, kChecks:
 		items, ok := listOf(v)
-		if !ok {
-			return false
+		if !ok || f.locales && distinct(items) > maxLanguages {
+			return false // more languages than Parse takes back
 		}
 		for _, it := range items {
 			if _, ok := f.optionFor(it); !ok && !(f.suggest && f.locales && isLocale(it)) {
@@ -83,18 +83,47 @@ func (f *field) showable(v any) bool {
 		// would then clear it on save.
 		s, ok := scalarText(f.typ, v)
 		_, isNum := canonNumber(s)
-		return ok && (isNum || strings.TrimSpace(s) == "")
+		return ok && (isNum || strings.TrimSpace(s) == "") && postable(f, s)
 	case kText:
 		s, ok := scalarText(f.typ, v)
 		// A one-line input silently drops line breaks; HTML turns NUL
 		// into U+FFFD.
-		return ok && !strings.ContainsAny(s, "\r\n\x00")
+		return ok && !strings.ContainsAny(s, "\r\n\x00") && postable(f, s)
 	case kTextarea:
 		s, ok := scalarText(f.typ, v)
-		return ok && !strings.ContainsRune(s, 0)
+		return ok && !strings.ContainsRune(s, 0) && postable(f, s)
 	}
 	_, ok := scalarText(f.typ, v)
 	return ok
+}
+
+// postable reports whether the text a control shows for a stored value
+// passes Parse's hard limits when posted back untouched: otherwise the
+// untouched field would block every save of the form (a stored text over
+// 16 KiB, a number with more digits than Parse takes or beyond a double's
+// range). Such a field is read-only for this record. Format checks (email,
+// validator, ...) are not limits: the user can correct those values.
+func postable(f *field, s string) bool {
+	if strings.TrimSpace(s) == "" {
+		return true
+	}
+	if basicCheck(s) != "" {
+		return false
+	}
+	if f.typ == "number" || f.kind == kNumber {
+		_, msg := checkNumber(s)
+		return msg == ""
+	}
+	return true
+}
+
+// distinct counts the different scalars in a stored list.
+func distinct(items []any) int {
+	seen := map[string]bool{}
+	for _, it := range items {
+		seen[display(it)] = true
+	}
+	return len(seen)
 }
 
 func isLocale(v any) bool {

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 	_ "time/tzdata" // timezone validation must not depend on the host's zoneinfo
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -194,6 +195,12 @@ func validEmail(s string) bool {
 	if len(s) > 254 || strings.ContainsAny(s, " \t\r\n<>,;\"") {
 		return false
 	}
+	for _, r := range s {
+		// Control, format (zero-width) and space characters of any script.
+		if unicode.IsControl(r) || unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029' {
+			return false
+		}
+	}
 	local, domain, ok := strings.Cut(s, "@")
 	if !ok || local == "" || strings.Contains(domain, "@") {
 		return false
@@ -227,7 +234,7 @@ func validTimezone(s string) bool {
 	if _, ok := knownZones.Load(s); ok {
 		return true
 	}
-	if s == "" || s == "Local" || len(s) > 64 || strings.Contains(s, "..") || strings.HasPrefix(s, "/") {
+	if s == "" || s == "Local" || len(s) > 64 || !zoneName(s) {
 		return false
 	}
 	if _, err := time.LoadLocation(s); err != nil {
@@ -238,6 +245,26 @@ func validTimezone(s string) bool {
 }
 
 var knownZones sync.Map
+
+// zoneName reports whether s is spelled like an IANA zone name: segments
+// separated by single slashes, each starting with a capital letter, then
+// letters, digits, '_', '+' or '-'. That keeps out what the host's zoneinfo
+// directory also holds but Java's ZoneId (FusionAuth) refuses: "./UTC",
+// "right/UTC", "posix/UTC", "posixrules", "America//Denver".
+func zoneName(s string) bool {
+	for seg := range strings.SplitSeq(s, "/") {
+		if seg == "" || seg[0] < 'A' || seg[0] > 'Z' {
+			return false
+		}
+		for i := 1; i < len(seg); i++ {
+			c := seg[i]
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '+' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
 
 // validLocale accepts tags like "en", "fr_CA", "zh-Hant-TW".
 func validLocale(s string) bool {
