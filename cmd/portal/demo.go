@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 
 	"portal/demo"
@@ -40,18 +41,13 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	if err := json.Unmarshal(demo.Kickstart, &seed); err != nil {
 		return fmt.Errorf("demo/kickstart.json: %w", err)
 	}
-	log := newLogger(stderr, "text", "info")
-
-	idpURL := "http://" + *idpAddr
-	idp, _, err := devidp.Start(ctx, *idpAddr, devidp.Options{
-		BaseURL: idpURL, Issuer: idpURL, Kickstart: demo.Kickstart, Getenv: getenv, Logger: log.With("component", "devidp"),
-	})
+	idpURL, err := browserURL(*idpAddr)
 	if err != nil {
 		return fmt.Errorf("--idp-addr: %w", err)
 	}
-	portalURL := "http://" + *addr
-	if err := idp.AllowRedirects(seed.Variables.ApplicationID, portalURL+"/callback", portalURL+"/signed-out", portalURL+"/"); err != nil {
-		return err
+	portalURL, err := browserURL(*addr)
+	if err != nil {
+		return fmt.Errorf("--addr: %w", err)
 	}
 
 	dataDir, err := os.MkdirTemp("", "portal-demo-")
@@ -77,6 +73,16 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 		return getenv(k)
 	})
 	if err != nil {
+		return err
+	}
+	log := newLogger(stderr, cfg.LogFormat, cfg.LogLevel)
+	idp, _, err := devidp.Start(ctx, *idpAddr, devidp.Options{
+		BaseURL: idpURL, Issuer: idpURL, Kickstart: demo.Kickstart, Getenv: getenv, Logger: log.With("component", "devidp"),
+	})
+	if err != nil {
+		return fmt.Errorf("--idp-addr: %w", err)
+	}
+	if err := idp.AllowRedirects(seed.Variables.ApplicationID, portalURL+"/callback", portalURL+"/signed-out", portalURL+"/"); err != nil {
 		return err
 	}
 	a, err := app.New(ctx, cfg, log.With("component", "portal"), app.Options{})
@@ -125,8 +131,15 @@ func runDevIDP(ctx context.Context, args []string, getenv func(string) string, s
 		}
 		kickstart = b
 	}
-	log := newLogger(stderr, "text", "info")
-	base := "http://" + *addr
+	format, level, err := logSettings(getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stderr, format, level)
+	base, err := browserURL(*addr)
+	if err != nil {
+		return fmt.Errorf("--addr: %w", err)
+	}
 	_, url, err := devidp.Start(ctx, *addr, devidp.Options{BaseURL: base, Issuer: *issuer, Kickstart: kickstart, Getenv: getenv, Logger: log})
 	if err != nil {
 		return err
@@ -134,4 +147,45 @@ func runDevIDP(ctx context.Context, args []string, getenv func(string) string, s
 	fmt.Fprintf(stdout, "FusionAuth-compatible dev server: %s\n", url)
 	<-ctx.Done()
 	return nil
+}
+
+// browserURL is the http URL browsers use for a listen address: a listen
+// address may leave the host out (":8080") or name every interface
+// ("0.0.0.0:8080"), and neither works in a browser or a redirect URL, so
+// those become localhost.
+func browserURL(addr string) (string, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", fmt.Errorf("%q is not host:port: %w", addr, err)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return "", fmt.Errorf("%q: the port must be a number from 1 to 65535", addr)
+	}
+	switch host {
+	case "", "0.0.0.0", "::":
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port), nil
+}
+
+// logSettings reads PORTAL_LOG_FORMAT and PORTAL_LOG_LEVEL for the
+// development commands, with the same values and defaults as `portal serve`.
+func logSettings(getenv func(string) string) (format, level string, err error) {
+	format = strings.TrimSpace(getenv("PORTAL_LOG_FORMAT"))
+	level = strings.TrimSpace(getenv("PORTAL_LOG_LEVEL"))
+	switch format {
+	case "":
+		format = "text"
+	case "text", "json":
+	default:
+		return "", "", fmt.Errorf("PORTAL_LOG_FORMAT must be text or json, not %q", format)
+	}
+	switch level {
+	case "":
+		level = "info"
+	case "debug", "info", "warn", "error":
+	default:
+		return "", "", fmt.Errorf("PORTAL_LOG_LEVEL must be debug, info, warn or error, not %q", level)
+	}
+	return format, level, nil
 }
