@@ -125,7 +125,7 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	c.ClientID = p.required("FUSIONAUTH_CLIENT_ID")
 	c.ClientSecret = p.secret("FUSIONAUTH_CLIENT_SECRET")
-	if c.ClientSecret == "" {
+	if c.ClientSecret == "" && !p.failed("FUSIONAUTH_CLIENT_SECRET") {
 		p.fail("FUSIONAUTH_CLIENT_SECRET", "is required (or FUSIONAUTH_CLIENT_SECRET_FILE)")
 	}
 	c.TenantID = p.uuid("FUSIONAUTH_TENANT_ID")
@@ -157,6 +157,11 @@ func Load(getenv func(string) string) (*Config, error) {
 		p.fail("PORTAL_PRIMARY_COLOR", "must be a hex colour such as #2457c5, got %q", c.PrimaryColor)
 	}
 	c.TemplateDir = p.str("PORTAL_TEMPLATE_DIR", "")
+	if c.TemplateDir != "" {
+		if fi, err := os.Stat(c.TemplateDir); err != nil || !fi.IsDir() {
+			p.fail("PORTAL_TEMPLATE_DIR", "must be an existing directory, got %q", c.TemplateDir)
+		}
+	}
 	c.MessagesFile = p.str("PORTAL_MESSAGES_FILE", "")
 
 	if c.Env == "production" {
@@ -235,22 +240,38 @@ func (p *parser) required(name string) string {
 	return v
 }
 
-// secret reads NAME, or the contents of the file named by NAME_FILE.
+// secret reads NAME, or the contents of the file named by NAME_FILE. A
+// problem with either is reported once, under the name the operator set.
 func (p *parser) secret(name string) string {
 	v, f := p.get(name), p.get(name+"_FILE")
 	if v != "" && f != "" {
 		p.fail(name, "and %s_FILE are both set; use one", name)
 		return ""
 	}
-	if f != "" {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			p.fail(name+"_FILE", "cannot be read: %v", errors.Unwrap(err))
-			return ""
-		}
-		return strings.TrimSpace(string(b))
+	if f == "" {
+		return strings.TrimSpace(v)
 	}
-	return strings.TrimSpace(v)
+	b, err := os.ReadFile(f)
+	if err != nil {
+		p.fail(name+"_FILE", "cannot be read: %v", errors.Unwrap(err))
+		return ""
+	}
+	v = strings.TrimSpace(string(b))
+	if v == "" {
+		p.fail(name+"_FILE", "names an empty file (%s)", f)
+	}
+	return v
+}
+
+// failed reports whether a problem was already recorded for name or its
+// _FILE variant, so one mistake gives one message.
+func (p *parser) failed(name string) bool {
+	for _, pr := range p.problems {
+		if strings.HasPrefix(pr, name+" ") || strings.HasPrefix(pr, name+"_FILE ") {
+			return true
+		}
+	}
+	return false
 }
 
 func (p *parser) url(name, def string, required bool) *url.URL {

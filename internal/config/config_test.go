@@ -2,6 +2,7 @@ package config
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -192,6 +193,51 @@ func TestSecretFile(t *testing.T) {
 	m["FUSIONAUTH_CLIENT_SECRET_FILE"] = filepath.Join(dir, "missing")
 	if _, err := Load(env(m)); err == nil || !strings.Contains(err.Error(), "FUSIONAUTH_CLIENT_SECRET_FILE cannot be read") {
 		t.Errorf("missing file: %v", err)
+	}
+}
+
+// TestSecretFileOneMessage: a bad _FILE, or both variants set, gives one
+// message naming what to fix, not also "is required"; an empty file says so.
+func TestSecretFileOneMessage(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty")
+	if err := os.WriteFile(empty, []byte(" \n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string]struct {
+		set  map[string]string
+		want string
+	}{
+		"unreadable": {map[string]string{"FUSIONAUTH_CLIENT_SECRET_FILE": filepath.Join(dir, "missing")}, "FUSIONAUTH_CLIENT_SECRET_FILE cannot be read"},
+		"both":       {map[string]string{"FUSIONAUTH_CLIENT_SECRET": "a", "FUSIONAUTH_CLIENT_SECRET_FILE": empty}, "both set"},
+		"empty":      {map[string]string{"FUSIONAUTH_CLIENT_SECRET_FILE": empty}, "FUSIONAUTH_CLIENT_SECRET_FILE names an empty file"},
+	}
+	for name, c := range cases {
+		m := valid()
+		delete(m, "FUSIONAUTH_CLIENT_SECRET")
+		maps.Copy(m, c.set)
+		_, err := Load(env(m))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want %q", name, err, c.want)
+			continue
+		}
+		if strings.Contains(err.Error(), "is required") {
+			t.Errorf("%s: also says required: %v", name, err)
+		}
+	}
+}
+
+// TestTemplateDirMustExist: a mistyped override directory stops start-up
+// instead of silently serving the built-in look.
+func TestTemplateDirMustExist(t *testing.T) {
+	m := valid()
+	m["PORTAL_TEMPLATE_DIR"] = filepath.Join(t.TempDir(), "nope")
+	if _, err := Load(env(m)); err == nil || !strings.Contains(err.Error(), "PORTAL_TEMPLATE_DIR must be an existing directory") {
+		t.Errorf("missing dir: %v", err)
+	}
+	m["PORTAL_TEMPLATE_DIR"] = t.TempDir()
+	if _, err := Load(env(m)); err != nil {
+		t.Errorf("existing dir: %v", err)
 	}
 }
 
