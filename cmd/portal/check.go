@@ -71,7 +71,7 @@ func runCheck(ctx context.Context, getenv func(string) string, stdout, stderr io
 	if st, err := app.OpenStore(cfg); err != nil {
 		c.fail("session store opens: "+err.Error(), "check PORTAL_DATA_DIR is writable, or PORTAL_REDIS_URL points at a running Redis")
 	} else {
-		if _, err := st.Count(ctx); err != nil {
+		if _, err := st.Count(ctx, ""); err != nil {
 			c.fail("session store answers: "+err.Error(), "check the store is running and reachable")
 		} else {
 			c.ok("session store opens and answers")

@@ -287,10 +287,11 @@ func (m *Manager) TakePending(ctx context.Context, state string) ([]byte, error)
 	return v, err
 }
 
-// Count returns the number of live store entries: sessions plus pending
-// sign-ins (which live only minutes). For metrics.
+// Count returns the number of live sessions, for metrics. Pending sign-ins
+// and kept form input share the store but are not counted: anyone can
+// start a sign-in, and operators read the figure as signed-in users.
 func (m *Manager) Count(ctx context.Context) (int, error) {
-	return m.store.Count(ctx)
+	return m.store.Count(ctx, sessionPrefix)
 }
 
 func (m *Manager) expired(s *Session, now time.Time) bool {

@@ -3,6 +3,7 @@ package session
 import (
 	"bytes"
 	"context"
+	"strings"
 	"sync"
 	"time"
 )
@@ -86,16 +87,20 @@ func (s *MemoryStore) Delete(_ context.Context, key string) error {
 }
 
 // Count implements Store; it also drops expired entries.
-func (s *MemoryStore) Count(_ context.Context) (int, error) {
+func (s *MemoryStore) Count(_ context.Context, prefix string) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
+	n := 0
 	for k, e := range s.m {
-		if !now.Before(e.expires) {
+		switch {
+		case !now.Before(e.expires):
 			delete(s.m, k)
+		case strings.HasPrefix(k, prefix):
+			n++
 		}
 	}
-	return len(s.m), nil
+	return n, nil
 }
 
 // Close implements Store; the store stays usable afterwards.

@@ -109,9 +109,9 @@ func (s *RedisStore) Delete(ctx context.Context, key string) error {
 // per call, but always exact: a maintained counter would drift because
 // Redis expires keys without telling us. Count is only called for metrics,
 // so the cost is paid once per scrape.
-func (s *RedisStore) Count(ctx context.Context) (int, error) {
+func (s *RedisStore) Count(ctx context.Context, prefix string) (int, error) {
 	n := 0
-	iter := s.c.Scan(ctx, 0, globEscape(s.prefix)+"*", 1000).Iterator()
+	iter := s.c.Scan(ctx, 0, globEscape(s.prefix+prefix)+"*", 1000).Iterator()
 	for iter.Next(ctx) {
 		n++
 	}

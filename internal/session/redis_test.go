@@ -78,7 +78,7 @@ func TestRedisStore(t *testing.T) {
 		if err := b.Set(ctx, "k", []byte("v"), time.Hour); err != nil {
 			t.Fatal(err)
 		}
-		if n, err := a.Count(ctx); err != nil || n != 0 {
+		if n, err := a.Count(ctx, ""); err != nil || n != 0 {
 			t.Errorf("Count with prefix %q = %d, %v; want 0 (glob must not match other prefix)", base+"a*", n, err)
 		}
 	})

@@ -112,7 +112,7 @@ func (s *SQLiteStore) prepare() error {
 		text string
 	}{
 		{s.r, &s.get, `SELECT value FROM kv WHERE key = ? AND expires > ?`},
-		{s.r, &s.count, `SELECT count(*) FROM kv WHERE expires > ?`},
+		{s.r, &s.count, `SELECT count(*) FROM kv WHERE expires > ?1 AND substr(key, 1, length(?2)) = ?2`},
 		{s.w, &s.set, `INSERT INTO kv (key, value, expires) VALUES (?, ?, ?)
 			ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires = excluded.expires`},
 		{s.w, &s.cas, `UPDATE kv SET value = ?, expires = ? WHERE key = ? AND value = ? AND expires > ?`},
@@ -200,9 +200,9 @@ func (s *SQLiteStore) Delete(ctx context.Context, key string) error {
 }
 
 // Count implements Store.
-func (s *SQLiteStore) Count(ctx context.Context) (int, error) {
+func (s *SQLiteStore) Count(ctx context.Context, prefix string) (int, error) {
 	var n int
-	if err := s.count.QueryRowContext(ctx, s.now().UnixMilli()).Scan(&n); err != nil {
+	if err := s.count.QueryRowContext(ctx, s.now().UnixMilli(), prefix).Scan(&n); err != nil {
 		return 0, fmt.Errorf("session: sqlite count: %w", err)
 	}
 	return n, nil

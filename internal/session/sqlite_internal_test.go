@@ -52,7 +52,7 @@ func TestSQLiteSweep(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.advance(2 * time.Minute)
-	if n, _ := s.Count(ctx); n != 1 {
+	if n, _ := s.Count(ctx, ""); n != 1 {
 		t.Errorf("Count = %d, want 1 live entry", n)
 	}
 	if n := rows(t, s); n != 4 {

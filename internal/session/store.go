@@ -37,8 +37,9 @@ type Store interface {
 	CompareAndSet(ctx context.Context, key string, old, val []byte, ttl time.Duration) (bool, error)
 	// Delete removes key; deleting a missing key is not an error.
 	Delete(ctx context.Context, key string) error
-	// Count returns the number of live entries, for metrics.
-	Count(ctx context.Context) (int, error)
+	// Count returns the number of live entries whose key starts with
+	// prefix ("" counts all), for metrics.
+	Count(ctx context.Context, prefix string) (int, error)
 	// Close releases the store's resources.
 	Close() error
 }

@@ -120,6 +120,19 @@ func StoreConformance(t *testing.T, newStore func(t *testing.T) session.Store) {
 		mustCount(t, s, 2)
 	})
 
+	t.Run("CountPrefix", func(t *testing.T) {
+		s := newStore(t)
+		for _, k := range []string{"session:a", "session:b", "pending:a", "sessions", "x*session:"} {
+			mustSet(t, s, k, []byte("v"), time.Minute)
+		}
+		for prefix, want := range map[string]int{"": 5, "session:": 2, "pending:": 1, "session": 3, "x*": 1, "*": 0, "nope": 0} {
+			n, err := s.Count(ctx, prefix)
+			if err != nil || n != want {
+				t.Errorf("Count(%q) = %d, %v; want %d", prefix, n, err, want)
+			}
+		}
+	})
+
 	t.Run("CompareAndSet", func(t *testing.T) {
 		s := newStore(t)
 		swap := func(key string, old, val []byte, ttl time.Duration) bool {
@@ -310,7 +323,7 @@ func mustGet(t *testing.T, s session.Store, key string, want []byte) []byte {
 
 func mustCount(t *testing.T, s session.Store, want int) {
 	t.Helper()
-	n, err := s.Count(context.Background())
+	n, err := s.Count(context.Background(), "")
 	if err != nil {
 		t.Fatalf("Count: %v", err)
 	}
