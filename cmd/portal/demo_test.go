@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -69,7 +70,9 @@ func TestDemoPortOnlyAddresses(t *testing.T) {
 		}
 		return ""
 	}
-	go func() { done <- run(ctx, []string{"demo", "--addr", ":" + p, "--idp-addr", ":" + q}, getenv, &out, &logs) }()
+	go func() {
+		done <- run(ctx, []string{"demo", "--addr", ":" + p, "--idp-addr", ":" + q}, getenv, &out, &logs)
+	}()
 	t.Cleanup(func() { cancel(); <-done })
 
 	portal := "http://localhost:" + p
@@ -113,4 +116,37 @@ func freePort(t *testing.T) string {
 	}
 	defer ln.Close()
 	return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+}
+
+// TestServeSaysWhyItWaits: with the identity provider unreachable, serve
+// logs each retry at once (naming the issuer), instead of sitting silent
+// for the seconds its retries take.
+func TestServeSaysWhyItWaits(t *testing.T) {
+	issuer := "http://127.0.0.1:" + freePort(t) // nothing listens there
+	env := map[string]string{
+		"PORTAL_PUBLIC_URL": "http://localhost:8080", "PORTAL_ADDR": "127.0.0.1:" + freePort(t),
+		"PORTAL_DATA_DIR": t.TempDir(), "FUSIONAUTH_ISSUER": issuer,
+		"FUSIONAUTH_CLIENT_ID": "app", "FUSIONAUTH_CLIENT_SECRET": "s",
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var logs syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, io.Discard, &logs)
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(logs.String(), "identity provider not reachable yet") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no retry line within 5 s; logs: %s", logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.Contains(logs.String(), issuer) {
+		t.Errorf("retry line does not name the issuer: %s", logs.String())
+	}
+	cancel()
+	if err := <-done; err == nil {
+		t.Error("serve returned no error after giving up")
+	}
 }

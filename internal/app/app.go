@@ -205,6 +205,8 @@ func discover(ctx context.Context, cfg *config.Config, hc *http.Client, log *slo
 		if !isNetworkError(err) {
 			break
 		}
+		// Say why start-up is waiting: retries take a few seconds.
+		log.Warn("identity provider not reachable yet; retrying", "issuer", cfg.Issuer, "attempt", attempt+1, "of", 5, "err", err)
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
