@@ -117,8 +117,42 @@ func checkDiscovery(ctx context.Context, c *checklist, cfg *config.Config, hc *h
 	} else {
 		c.ok(fmt.Sprintf("JWKS loads (%d key(s))", len(jwks.Keys)))
 	}
-	if _, err := auth.New(ctx, app.AuthConfig(cfg, hc, slog.New(slog.DiscardHandler))); err != nil && doc.Issuer == cfg.Issuer {
-		c.fail("OIDC client configures: "+err.Error(), "check the discovery document")
+	ac := app.AuthConfig(cfg, hc, slog.New(slog.DiscardHandler))
+	if doc.Issuer != cfg.Issuer {
+		// Reported above; still check the client against the token
+		// endpoint that discovery names, so both problems show at once.
+		ac.Issuer = doc.Issuer
+	}
+	p, err := auth.New(ctx, ac)
+	if err != nil {
+		if doc.Issuer == cfg.Issuer {
+			c.fail("OIDC client configures: "+err.Error(), "check the discovery document")
+		}
+		return
+	}
+	checkClient(ctx, c, p)
+}
+
+// checkClient asks the token endpoint whether it accepts the client id and
+// secret, the way sign-in authenticates, with a code that cannot exist: a
+// wrong secret otherwise only shows when the first user signs in.
+func checkClient(ctx context.Context, c *checklist, p *auth.Provider) {
+	const what = "token endpoint accepts FUSIONAUTH_CLIENT_ID and FUSIONAUTH_CLIENT_SECRET"
+	res, err := p.CheckClient(ctx)
+	switch {
+	case err != nil:
+		c.fail(what+": "+err.Error(), "check that FusionAuth's token endpoint "+res.TokenURL+" is reachable from here")
+	case res.Accepted:
+		c.ok("token endpoint accepts the client id and secret")
+	case res.Code == "invalid_client":
+		c.fail(fmt.Sprintf("%s: it answered %d invalid_client (%s)", what, res.Status, res.Description),
+			"set FUSIONAUTH_CLIENT_SECRET to the application's client secret (Applications > Edit > OAuth > Client secret) and FUSIONAUTH_CLIENT_ID to its client id (the application's id); every sign-in fails until they match")
+	case res.Code == "unauthorized_client":
+		c.fail(fmt.Sprintf("token endpoint allows the authorization code grant: it answered %d unauthorized_client (%s)", res.Status, res.Description),
+			"enable Authorization Code under Applications > Edit > OAuth > Enabled grants")
+	default:
+		c.fail(fmt.Sprintf("%s: it answered %d %s %s (%s)", what, res.Status, res.Code, res.Reason, res.Description),
+			"check the application's OAuth settings in FusionAuth (Applications > Edit > OAuth) and FusionAuth's logs")
 	}
 }
 
@@ -147,6 +181,20 @@ func checkFusionAuth(ctx context.Context, c *checklist, cfg *config.Config, hc *
 		c.ok("post-logout URL allowed: " + postLogout)
 	} else {
 		c.fail("post-logout URL "+postLogout+" is an authorized redirect URL", "add it under Applications > Edit > OAuth > Authorized redirect URLs (FusionAuth only redirects there after logout)")
+	}
+
+	oc := application.OAuthConfiguration
+	for _, g := range []struct{ grant, label string }{{"authorization_code", "Authorization Code"}, {"refresh_token", "Refresh Token"}} {
+		if slices.Contains(oc.EnabledGrants, g.grant) {
+			c.ok("OAuth grant enabled: " + g.grant)
+		} else {
+			c.fail("OAuth grant enabled: "+g.grant, "enable "+g.label+" under Applications > Edit > OAuth > Enabled grants")
+		}
+	}
+	if oc.GenerateRefreshTokens {
+		c.ok("application generates refresh tokens")
+	} else {
+		c.fail("application generates refresh tokens", "turn on Applications > Edit > OAuth > Generate refresh tokens (FusionAuth returns a refresh token for the offline_access scope only when this is on)")
 	}
 
 	// Probe each endpoint and method with an id that cannot exist: 404 means

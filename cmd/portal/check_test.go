@@ -86,7 +86,8 @@ func TestCheckPasses(t *testing.T) {
 	}
 	for _, want := range []string{
 		"issuer matches exactly", "JWKS loads", "application exists", "authorized redirect URLs include http://localhost:8080/callback",
-		"post-logout URL allowed", "API key may GET /api/user", "API key may PATCH /api/user", "API key may PATCH /api/user/registration",
+		"post-logout URL allowed", "token endpoint accepts the client id and secret", "OAuth grant enabled: authorization_code",
+		"OAuth grant enabled: refresh_token", "application generates refresh tokens", "API key may GET /api/user", "API key may PATCH /api/user", "API key may PATCH /api/user/registration",
 		"API key may GET /api/form", `form "Real Estate Registration" loads`, "session store opens and answers",
 	} {
 		if !strings.Contains(out, "ok    "+want) {
@@ -110,6 +111,14 @@ func TestCheckFailures(t *testing.T) {
 	})
 	noRedirects := checkIDP(t, "", func(ks map[string]any) {
 		demoApplication(t, ks)["oauthConfiguration"].(map[string]any)["authorizedRedirectURLs"] = []string{"http://elsewhere.example/callback"}
+	})
+	noRefresh := checkIDP(t, "", func(ks map[string]any) {
+		oc := demoApplication(t, ks)["oauthConfiguration"].(map[string]any)
+		oc["enabledGrants"] = []string{"authorization_code"}
+		oc["generateRefreshTokens"] = false
+	})
+	noCodeGrant := checkIDP(t, "", func(ks map[string]any) {
+		demoApplication(t, ks)["oauthConfiguration"].(map[string]any)["enabledGrants"] = []string{"refresh_token"}
 	})
 	// A provider whose issuer ends in a slash, configured without it.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -156,6 +165,19 @@ func TestCheckFailures(t *testing.T) {
 			[]string{"FAIL  session store opens: PORTAL_DATA_DIR", "fix: check PORTAL_DATA_DIR is writable"}},
 		{"malformed messages file", good, map[string]string{"PORTAL_MESSAGES_FILE": messages},
 			[]string{"FAIL  messages file loads: PORTAL_MESSAGES_FILE", "line 1", "fix: "}},
+		{"wrong client secret", good, map[string]string{"FUSIONAUTH_CLIENT_SECRET": "wrong-secret"},
+			[]string{"FAIL  token endpoint accepts FUSIONAUTH_CLIENT_ID and FUSIONAUTH_CLIENT_SECRET: it answered 401 invalid_client",
+				"fix: set FUSIONAUTH_CLIENT_SECRET to the application's client secret (Applications > Edit > OAuth > Client secret)"}},
+		{"wrong client secret without an API key", good, map[string]string{"FUSIONAUTH_CLIENT_SECRET": "wrong-secret", "FUSIONAUTH_API_KEY": ""},
+			[]string{"FAIL  token endpoint accepts FUSIONAUTH_CLIENT_ID and FUSIONAUTH_CLIENT_SECRET: it answered 401 invalid_client", "fix: set FUSIONAUTH_CLIENT_SECRET"}},
+		{"wrong client secret and wrong issuer", good, map[string]string{"FUSIONAUTH_CLIENT_SECRET": "wrong-secret", "FUSIONAUTH_ISSUER": strings.Replace(good, "127.0.0.1", "localhost", 1)},
+			[]string{"FAIL  issuer matches", "FAIL  token endpoint accepts FUSIONAUTH_CLIENT_ID and FUSIONAUTH_CLIENT_SECRET: it answered 401 invalid_client"}},
+		{"refresh token grant off", noRefresh, nil,
+			[]string{"ok    OAuth grant enabled: authorization_code", "FAIL  OAuth grant enabled: refresh_token", "fix: enable Refresh Token under Applications > Edit > OAuth > Enabled grants",
+				"FAIL  application generates refresh tokens", "fix: turn on Applications > Edit > OAuth > Generate refresh tokens", "ok    token endpoint accepts the client id and secret"}},
+		{"authorization code grant off", noCodeGrant, nil,
+			[]string{"FAIL  OAuth grant enabled: authorization_code", "fix: enable Authorization Code under Applications > Edit > OAuth > Enabled grants",
+				"FAIL  token endpoint allows the authorization code grant: it answered 400 unauthorized_client"}},
 		{"missing setting", good, map[string]string{"FUSIONAUTH_CLIENT_SECRET": ""},
 			[]string{"FAIL  configuration: FUSIONAUTH_CLIENT_SECRET is required", "fix: "}},
 	}

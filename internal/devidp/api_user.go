@@ -33,9 +33,7 @@ func (st *store) prepareUser(id string, u map[string]any) (pwHash string, errs f
 	if e := checkShape("user", u, userShape); e != nil {
 		return "", *e
 	}
-	if pw, ok := u["password"].(string); ok && pw != "" {
-		pwHash = hashPassword(pw)
-	}
+	pw, _ := u["password"].(string)
 	delete(u, "password")
 	delete(u, "registrations") // ignored by FusionAuth on user writes
 	email, _ := u["email"].(string)
@@ -54,6 +52,13 @@ func (st *store) prepareUser(id string, u map[string]any) (pwHash string, errs f
 				addErrors(&errs, fieldError("user.username", "duplicate", "A User with username ["+username+"] already exists."))
 				break
 			}
+		}
+	}
+	if pw != "" {
+		if e := st.checkPasswordRules("user.password", pw); e != nil {
+			addErrors(&errs, *e)
+		} else {
+			pwHash = hashPassword(pw)
 		}
 	}
 	return pwHash, errs

@@ -162,6 +162,12 @@ func (s *Server) handleRegisterStep(w http.ResponseWriter, r *http.Request) {
 			sub.Errors["user.email"] = "An account already exists for that email."
 		}
 	}
+	// The tenant's password rules, as FusionAuth applies them on this page.
+	if pw, _ := sub.Values["user.password"].(string); pw != "" && sub.Errors["user.password"] == "" {
+		if msg := s.passwordPageError(pw); msg != "" {
+			sub.Errors["user.password"] = msg
+		}
+	}
 	if !sub.OK() {
 		s.renderRegister(w, app, p, def, step, pendingID, def.ViewSubmission(sub, nil))
 		return

@@ -57,7 +57,8 @@ type apiKey struct {
 
 func newStore() *store {
 	return &store{
-		tenant:    map[string]any{"id": fallbackTenantID, "name": "Default", "issuer": "acme.com"},
+		tenant: map[string]any{"id": fallbackTenantID, "name": "Default", "issuer": "acme.com",
+			"passwordValidationRules": map[string]any{"minLength": defaultPasswordMinLength, "maxLength": defaultPasswordMaxLength}},
 		users:     map[string]map[string]any{},
 		passwords: map[string]string{},
 		regs:      map[string]map[string]map[string]any{},

@@ -92,6 +92,21 @@ func TestTokenErrors(t *testing.T) {
 			t.Fatalf("basic auth exchange: %d %v", resp.StatusCode, body)
 		}
 	})
+	// portal check's probe: a code that was never issued. The client is
+	// authenticated before the code is looked up, so a wrong secret is
+	// invalid_client and a right one gets FusionAuth's unknown-code answer.
+	t.Run("never issued code", func(t *testing.T) {
+		f := codeForm("portal-check-never-issued", newPKCE())
+		f.Set("client_secret", "wrong-secret")
+		st, body := token(t, ts, f)
+		wantOAuthError(t, st, body, 401, "invalid_client", "invalid_client_authentication")
+		f.Set("client_secret", demoSecret)
+		st, body = token(t, ts, f)
+		wantOAuthError(t, st, body, 400, "invalid_request", "auth_code_not_found")
+		if body["error_description"] != "Invalid Authorization Code" {
+			t.Errorf("description: %v", body)
+		}
+	})
 	t.Run("secret missing", func(t *testing.T) {
 		st, body := token(t, ts, url.Values{"grant_type": {"authorization_code"}, "code": {"x"}, "client_id": {demoAppID}})
 		wantOAuthError(t, st, body, 401, "invalid_client", "client_authentication_missing")
