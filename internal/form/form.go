@@ -181,7 +181,7 @@ func compileField(ff fusionauth.FormField, step int, problems *[]string) *field 
 	}
 	if reason == "" {
 		for _, o := range f.options {
-			if _, msg := convertScalar(f.typ, o); msg != "" {
+			if _, msg := convertOption(f.typ, o); msg != "" {
 				reason = "form.readonly.choices"
 				report("option %q is not a valid %s", o, f.typ)
 				break

@@ -2,6 +2,7 @@ package form
 
 import (
 	"strconv"
+	"strings"
 
 	"portal/internal/i18n"
 )
@@ -43,6 +44,7 @@ var errorCodes = map[string]string{
 	"form.error.confirm":           "doNotMatch",
 	"form.error.number":            "invalid",
 	"form.error.number.range":      "invalid",
+	"form.error.number.long":       "tooLong",
 	"form.error.linebreak":         "invalid",
 	"form.error.bool":              "invalid",
 	"form.error.date":              "invalid",
@@ -56,6 +58,10 @@ var errorCodes = map[string]string{
 	"form.error.languages":         "invalid",
 	"form.error.languages.max":     "tooMany",
 	"form.error.toolong":           "tooLong",
+	"form.error.taken":             "duplicate",
+	"form.error.tooshort":          "tooShort",
+	"form.error.api.toolong":       "tooLong",
+	"form.error.blocked":           "blocked",
 }
 
 // labelIn is the field's label in a language: the admin's theme message
@@ -71,8 +77,10 @@ func (f *field) labelIn(l Localizer) string {
 	return f.label
 }
 
-// message is a stored error as text in the user's language.
-func (f *field) message(l Localizer, msg, label string) string {
+// message is a stored error as text in the user's language. apiCode is
+// FusionAuth's error type when FusionAuth reported the error ("duplicate"),
+// so the admin's theme message for exactly that code is used.
+func (f *field) message(l Localizer, msg, label, apiCode string) string {
 	if msg == "" {
 		return ""
 	}
@@ -80,11 +88,44 @@ func (f *field) message(l Localizer, msg, label string) string {
 	if msg == "form.error.required" && f.typ == "number" {
 		code = "missing" // FusionAuth's code for a missing number
 	}
-	text := l.T(msg, label, maxLanguages)
+	if apiCode != "" {
+		code = apiCode
+	}
+	text := l.T(msg, label, limitOf(l, msg))
 	if code != "" {
 		return l.FieldError(code, f.key, text, label)
 	}
 	return text
+}
+
+// limitOf is the {1} of a message that states a limit, written the way the
+// language groups digits (16,384; 16.384; 16 384).
+func limitOf(l Localizer, msg string) string {
+	n := maxLanguages
+	switch msg {
+	case "form.error.toolong":
+		n = maxValueLen
+	case "form.error.number.long":
+		n = maxNumberLen
+	}
+	sep := ","
+	if l.Has("form.number.thousand") {
+		// "1,000", "1.000", "1 000": what stands between 1 and 000.
+		t := l.T("form.number.thousand")
+		if g, ok := strings.CutPrefix(t, "1"); ok && strings.HasSuffix(g, "000") && len(g) > 3 {
+			sep = strings.TrimSuffix(g, "000")
+		}
+	}
+	return groupDigits(n, sep)
+}
+
+// groupDigits writes n with sep between groups of three digits.
+func groupDigits(n int, sep string) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + sep + s[i:]
+	}
+	return s
 }
 
 // Label is a field's label in a language (for conflict tables and logs).
@@ -160,8 +201,8 @@ func (d *Definition) localize(v *View, l Localizer) {
 			if fv.Reason != "" {
 				fv.Reason = l.T(fv.Reason)
 			}
-			fv.Error = f.message(l, fv.Error, fv.Label)
-			fv.ConfirmError = f.message(l, fv.ConfirmError, fv.Label)
+			fv.Error = f.message(l, fv.Error, fv.Label, fv.apiCode)
+			fv.ConfirmError = f.message(l, fv.ConfirmError, fv.Label, "")
 			for oi := range fv.Options {
 				if m, ok := l.Custom(fv.Options[oi].Value); ok {
 					fv.Options[oi].Label = m

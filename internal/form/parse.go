@@ -37,8 +37,9 @@ type Submission struct {
 	// Snapshot is the posted form.snapshot, re-emitted by ViewSubmission.
 	Snapshot string
 
-	snap *snapshot
-	step int // -1: all steps (profile); else the 0-based step
+	snap     *snapshot
+	step     int               // -1: all steps (profile); else the 0-based step
+	apiCodes map[string]string // key -> FusionAuth's error type, see RejectedBy
 }
 
 // OK reports whether the submission has no errors.
@@ -209,7 +210,7 @@ func (d *Definition) convertSingle(f *field, raw string) (any, string) {
 		} else if !slices.Contains(f.options, raw) {
 			return nil, "form.error.choice"
 		}
-		return convertScalar(f.typ, raw)
+		return convertOption(f.typ, raw)
 	case kNumber:
 		n, msg := checkNumber(raw)
 		if msg != "" {
@@ -272,7 +273,7 @@ func (d *Definition) parseList(s *Submission, f *field, vals []string, present b
 			s.Errors[f.key] = "form.error.options"
 			return
 		}
-		cv, msg := convertScalar(f.typ, v)
+		cv, msg := convertOption(f.typ, v)
 		if msg != "" {
 			s.Errors[f.key] = msg
 			return
@@ -292,7 +293,7 @@ func (d *Definition) parseList(s *Submission, f *field, vals []string, present b
 
 // basicCheck rejects values no field should hold.
 func basicCheck(v string) string {
-	if len(v) > maxValueLen {
+	if len(v) > maxValueLen && utf8.RuneCountInString(v) > maxValueLen {
 		return "form.error.toolong"
 	}
 	if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {

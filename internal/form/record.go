@@ -81,16 +81,16 @@ func (f *field) showable(v any) bool {
 	case kNumber:
 		// A number box shows nothing for text that is not a number, and
 		// would then clear it on save.
-		s, ok := scalarText(f.typ, v)
+		s, ok := f.inputText(v)
 		_, isNum := canonNumber(s)
 		return ok && (isNum || strings.TrimSpace(s) == "") && postable(f, s)
 	case kText:
-		s, ok := scalarText(f.typ, v)
+		s, ok := f.inputText(v)
 		// A one-line input silently drops line breaks; HTML turns NUL
 		// into U+FFFD.
 		return ok && !strings.ContainsAny(s, "\r\n\x00") && postable(f, s)
 	case kTextarea:
-		s, ok := scalarText(f.typ, v)
+		s, ok := f.inputText(v)
 		return ok && !strings.ContainsRune(s, 0) && postable(f, s)
 	}
 	_, ok := scalarText(f.typ, v)
@@ -213,11 +213,24 @@ func display(v any) string {
 
 // textValue is the value an input shows for a stored scalar.
 func (f *field) textValue(v any) string {
-	s, _ := scalarText(f.typ, v)
-	if f.kind == kNumber && f.typ == "string" {
-		s, _ = scalarText("string", v)
-	}
+	s, _ := f.inputText(v)
 	return s
+}
+
+// inputText is the text a typed-input control (text, textarea, number)
+// shows for a stored scalar; ok as for scalarText. A stored number with an
+// exponent (1e2, written by the API) is shown in plain decimal (100), the
+// only way Parse takes numbers back; both are the same value, so an
+// untouched save sends nothing.
+func (f *field) inputText(v any) (string, bool) {
+	s, ok := scalarText(f.typ, v)
+	if f.kind == kNumber && f.typ == "string" {
+		s, ok = scalarText("string", v)
+	}
+	if ok && (f.typ == "number" || f.kind == kNumber) {
+		s = plainNumber(s)
+	}
+	return s, ok
 }
 
 // selectedSet lists the options selected by a stored value.

@@ -147,16 +147,22 @@ func TestNumbersKeepEveryDigit(t *testing.T) {
 func TestNormaliseNumber(t *testing.T) {
 	good := map[string]string{
 		"350000": "350000", " 42 ": "42", "+7": "7", "007": "7", ".5": "0.5", "-0": "0",
-		"-12.50": "-12.50", "1e6": "1e6", "1E-3": "1e-3", "0.1": "0.1",
+		"-12.50": "-12.50", "0.1": "0.1", "-5": "-5", "99999999999999999999999": "99999999999999999999999",
 	}
 	for in, want := range good {
-		if got, ok := normaliseNumber(in); !ok || got != want {
+		if got, ok := normaliseNumber(in, false); !ok || got != want {
 			t.Errorf("normaliseNumber(%q) = %q,%v want %q", in, got, ok, want)
 		}
 	}
-	for _, in := range []string{"", "-", ".", "5.", "1,000", "1 000", "0x10", "NaN", "Infinity", "1e", "1e1000", "--1", "1e+-2", "١٢"} {
-		if got, ok := normaliseNumber(in); ok {
+	for _, in := range []string{"", "-", ".", "5.", "1,000", "1 000", "0x10", "NaN", "Infinity", "1e", "1e1000", "--1", "1e+-2", "١٢", "1e3", "1E-3", "-2e5"} {
+		if got, ok := normaliseNumber(in, false); ok {
 			t.Errorf("normaliseNumber(%q) accepted as %q", in, got)
+		}
+	}
+	// Administrators' options may use an exponent.
+	for in, want := range map[string]string{"1e6": "1e6", "1E-3": "1e-3", "-2.5e+2": "-2.5e+2"} {
+		if got, ok := normaliseNumber(in, true); !ok || got != want {
+			t.Errorf("option normaliseNumber(%q) = %q,%v want %q", in, got, ok, want)
 		}
 	}
 	same := [][2]string{{"1.50", "1.5"}, {"15e-1", "1.5"}, {"100", "1e2"}, {"0", "-0.000"}, {"9007199254740993", "9007199254740993.0"}}

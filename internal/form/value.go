@@ -12,8 +12,13 @@ import (
 	"unicode/utf8"
 )
 
-// maxValueLen caps one submitted value (bytes); far above any sane profile value.
+// maxValueLen caps one submitted value in characters (Unicode code points);
+// far above any sane profile value. The messages state it.
 const maxValueLen = 16 << 10
+
+// maxNumberLen caps the text of one typed number (sign and point included).
+// It keeps every accepted number well inside a double's range.
+const maxNumberLen = 64
 
 // convertScalar turns typed text into the JSON value stored for the data
 // type. It returns a user message when the text is not acceptable.
@@ -56,15 +61,36 @@ func convertScalar(typ, s string) (any, string) {
 	return s, ""
 }
 
-// normaliseNumber accepts a decimal number the way a person or an
-// <input type=number> writes it and returns valid JSON number text that keeps
-// every typed digit: surrounding spaces and a leading '+' are dropped,
-// leading zeros of the integer part are removed, ".5" becomes "0.5".
-// An exponent is allowed (browsers may send 1e6) but limited to 3 digits so
-// nothing downstream can be made to build huge numbers.
-func normaliseNumber(s string) (string, bool) {
+// convertOption is convertScalar for an option the administrator defined
+// (select, radio, checkbox list): a number option may be written with an
+// exponent ("1e3"), as FusionAuth's hosted pages accept, since nobody types
+// it; it must still fit a double.
+func convertOption(typ, s string) (any, string) {
+	if typ != "number" {
+		return convertScalar(typ, s)
+	}
+	n, ok := normaliseNumber(s, true)
+	if !ok || len(n) > maxNumberLen {
+		return nil, "form.error.number"
+	}
+	if !inFloatRange(n) {
+		return nil, "form.error.number.range"
+	}
+	return json.Number(n), ""
+}
+
+// normaliseNumber accepts a decimal number the way a person writes it in a
+// web form and returns valid JSON number text that keeps every typed digit:
+// surrounding spaces and a leading '+' are dropped, leading zeros of the
+// integer part are removed, ".5" becomes "0.5". A leading '-' is kept.
+// Typed numbers have no exponent ("1e3" is refused, not stored as 1000):
+// it is surprising in a web form and usually a typo, and the portal's
+// number box is a text box, so no browser sends one on its own. exp allows
+// an exponent of at most 3 digits, for administrators' options only.
+// Length is the caller's business.
+func normaliseNumber(s string, exp bool) (string, bool) {
 	s = strings.TrimSpace(s)
-	if len(s) == 0 || len(s) > 64 {
+	if len(s) == 0 || len(s) > maxValueLen {
 		return "", false
 	}
 	neg := false
@@ -75,11 +101,14 @@ func normaliseNumber(s string) (string, bool) {
 	case '+':
 		s = s[1:]
 	}
-	mant, exp := s, ""
+	mant, ex := s, ""
 	if i := strings.IndexAny(s, "eE"); i >= 0 {
-		mant, exp = s[:i], s[i+1:]
-		e := strings.TrimLeft(exp, "+-")
-		if len(exp)-len(e) > 1 || e == "" || len(e) > 3 || !allDigits(e) {
+		if !exp {
+			return "", false
+		}
+		mant, ex = s[:i], s[i+1:]
+		e := strings.TrimLeft(ex, "+-")
+		if len(ex)-len(e) > 1 || e == "" || len(e) > 3 || !allDigits(e) {
 			return "", false
 		}
 	}
@@ -98,8 +127,8 @@ func normaliseNumber(s string) (string, bool) {
 	if hasDot {
 		out += "." + frac
 	}
-	if exp != "" {
-		out += "e" + exp
+	if ex != "" {
+		out += "e" + ex
 	}
 	if neg && strings.Trim(intPart+frac, "0") != "" {
 		out = "-" + out
@@ -107,18 +136,19 @@ func normaliseNumber(s string) (string, bool) {
 	return out, true
 }
 
-// checkNumber is normaliseNumber plus a range check: FusionAuth (Java) and
-// the search index keep numbers with a fraction or exponent as doubles, so a
-// value beyond float64's range would be stored as Infinity, and a non-zero
-// value too small for it as 0. Such values are refused, never rounded.
-// The digits themselves are still kept exactly as typed.
+// checkNumber checks a typed number: digits with an optional sign and
+// decimal point, at most maxNumberLen characters, no exponent. The digits
+// are kept exactly as typed (json.Number end to end, never float64), so
+// 99999999999999999999999 is sent as it is. Such a number always fits a
+// double's range, so it is never stored as Infinity or 0.
 func checkNumber(s string) (string, string) {
-	n, ok := normaliseNumber(s)
-	if !ok {
+	t := strings.TrimSpace(s)
+	n, ok := normaliseNumber(t, false)
+	switch {
+	case !ok:
 		return "", "form.error.number"
-	}
-	if !inFloatRange(n) {
-		return "", "form.error.number.range"
+	case len(t) > maxNumberLen:
+		return "", "form.error.number.long" // a number, just too many digits
 	}
 	return n, ""
 }
@@ -135,6 +165,46 @@ func inFloatRange(n string) bool {
 		return strings.Trim(mant, "0.") == ""
 	}
 	return true
+}
+
+// plainNumber writes a stored number that has an exponent ("1e2",
+// "1.0E23") in plain decimal ("100", "100000000000000000000000"), exactly,
+// so a number box can show it and take it back untouched. Text without an
+// exponent, text that is not a number, and numbers whose plain form would
+// be longer than a typed number may be are returned unchanged.
+func plainNumber(s string) string {
+	if !strings.ContainsAny(s, "eE") {
+		return s
+	}
+	c, ok := canonNumber(s)
+	if !ok {
+		return s
+	}
+	if c == "0" {
+		return "0"
+	}
+	neg := strings.HasPrefix(c, "-")
+	digits, e, _ := strings.Cut(strings.TrimPrefix(c, "-"), "e")
+	exp, err := strconv.Atoi(e)
+	if err != nil || exp > maxNumberLen || exp < -maxNumberLen {
+		return s
+	}
+	var out string
+	switch {
+	case exp >= 0:
+		out = digits + strings.Repeat("0", exp)
+	case len(digits) > -exp:
+		out = digits[:len(digits)+exp] + "." + digits[len(digits)+exp:]
+	default:
+		out = "0." + strings.Repeat("0", -exp-len(digits)) + digits
+	}
+	if neg {
+		out = "-" + out
+	}
+	if len(out) > maxNumberLen {
+		return s
+	}
+	return out
 }
 
 func allDigits(s string) bool {

@@ -55,6 +55,8 @@ type FieldView struct {
 	Display             string // read-only value as text
 	AutoComplete        string
 	ConfirmAutoComplete string
+
+	apiCode string // FusionAuth's error type of Error, if FusionAuth reported it
 }
 
 // Option is one choice of a select, radio group or checkbox list.
@@ -138,6 +140,7 @@ func (d *Definition) ViewSubmission(s *Submission, l Localizer) View {
 			} else {
 				f.fillRaw(&fv, s.Raw)
 				fv.Error = s.Errors[f.key]
+				fv.apiCode = s.apiCodes[f.key]
 				fv.ConfirmError = s.Errors[confirmName+f.key]
 			}
 			fv.describe()

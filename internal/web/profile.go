@@ -3,7 +3,10 @@ package web
 import (
 	"errors"
 	"fmt"
+	"log/slog"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 
 	"portal/internal/form"
@@ -156,34 +159,58 @@ func (s *Server) saveFailed(w http.ResponseWriter, r *http.Request, def *form.De
 }
 
 // saveFailedMsg re-renders the form with everything the user typed. A
-// FusionAuth 400 with field errors is shown at those fields.
+// FusionAuth 400 with field errors is shown at those fields, in the user's
+// language where FusionAuth's code is one the portal knows.
 func (s *Server) saveFailedMsg(w http.ResponseWriter, r *http.Request, def *form.Definition, sub *form.Submission, current map[string]any, err error, prefix string) {
 	ctx := r.Context()
 	l := s.loc(r)
 	status, problem := http.StatusServiceUnavailable, l.T("profile.problem.unreachable")
+	level, logMsg := slog.LevelError, "saving profile failed"
 	var apiErr *fusionauth.APIError
 	if errors.As(err, &apiErr) && apiErr.Status == http.StatusBadRequest {
 		status, problem = http.StatusUnprocessableEntity, l.T("profile.problem.rejected")
-		atFields := false
-		for key, list := range apiErr.Errors.FieldErrors {
-			if len(list) > 0 && def.HasKey(key) {
-				// The admin's theme message for FusionAuth's error code
-				// ("[duplicate]user.email"), else FusionAuth's own text.
-				sub.Errors[key] = l.Field(list[0].Code, list[0].Message)
-				atFields = true
+		atFields, allKnown := false, len(apiErr.Errors.GeneralErrors) == 0
+		var other []fusionauth.ErrorItem // shown as the page's problem
+		for _, key := range slices.Sorted(maps.Keys(apiErr.Errors.FieldErrors)) {
+			list := apiErr.Errors.FieldErrors[key]
+			if len(list) == 0 {
+				continue
+			}
+			// The portal's message for FusionAuth's code in the user's
+			// language (the admin's theme message first), else
+			// FusionAuth's own text.
+			shown, known := def.RejectedBy(sub, key, list[0].Code, list[0].Message)
+			for _, it := range list[1:] {
+				known = known && form.KnownAPIError(it.Code)
+			}
+			atFields = atFields || shown
+			allKnown = allKnown && shown && known
+			if !shown {
+				// Not a field the user can edit here: said above the form.
+				other = append(other, list[0])
 			}
 		}
-		if atFields && len(apiErr.Errors.GeneralErrors) == 0 {
+		other = append(other, apiErr.Errors.GeneralErrors...)
+		if atFields && len(other) == 0 {
 			// The error summary, linked to those fields, is the one message.
 			problem = ""
 		}
-		for _, g := range apiErr.Errors.GeneralErrors {
+		for _, g := range other {
 			problem += " " + l.Field(g.Code, g.Message)
+		}
+		switch {
+		case atFields && allKnown:
+			// Ordinary user input FusionAuth refused (an email already in
+			// use): not a failure of the portal. Codes name fields, never
+			// their values.
+			level, logMsg = slog.LevelInfo, "profile save rejected by FusionAuth"
+		case atFields && len(apiErr.Errors.GeneralErrors) == 0:
+			level, logMsg = slog.LevelWarn, "profile save rejected by FusionAuth with unknown codes"
 		}
 	} else if errors.Is(err, fusionauth.ErrNotFound) {
 		status, problem = http.StatusNotFound, l.T("profile.problem.notfound")
 	}
-	s.log.Error("saving profile failed", "request_id", requestID(ctx), "err", err)
+	s.log.Log(ctx, level, logMsg, "request_id", requestID(ctx), "err", err)
 	if prefix != "" {
 		problem = l.T(prefix) + " " + problem
 	}

@@ -57,7 +57,7 @@ func TestRejectedSaveShowsOneMessage(t *testing.T) {
 		return w.Body.String()
 	}
 	body := rejected(nil)
-	if !strings.Contains(body, `id="error-summary"`) || !strings.Contains(body, "That email is taken") {
+	if !strings.Contains(body, `id="error-summary"`) || !strings.Contains(body, "Email is already used by another account.") {
 		t.Fatalf("no error summary with the field's message:\n%s", body)
 	}
 	if strings.Contains(body, "notice problem") {
