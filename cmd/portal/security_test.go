@@ -585,3 +585,62 @@ func TestHTTPSHeadersAndCookies(t *testing.T) {
 		t.Errorf("HSTS over http: %q", hsts)
 	}
 }
+
+// TestRateLimitPerClient: besides the per-IP limit, one client is limited
+// whatever address it comes from: a signed-in user's saves, and before
+// sign-in a browser's sign-ins and callbacks (by its sign-in cookie).
+func TestRateLimitPerClient(t *testing.T) {
+	h := newHarness(t, map[string]string{"PORTAL_RATE_LIMIT": "3", "PORTAL_TRUSTED_PROXIES": "127.0.0.1"})
+	from := func(c *http.Client, method, u string, vals url.Values, ip string) *http.Response {
+		t.Helper()
+		var body io.Reader
+		if vals != nil {
+			body = strings.NewReader(vals.Encode())
+		}
+		req, _ := http.NewRequest(method, u, body)
+		if vals != nil {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		req.Header.Set("X-Forwarded-For", ip)
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+
+	// Before sign-in: one browser, a new address for each callback.
+	c := h.browser()
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	readBody(t, from(c, http.MethodGet, h.portalURL+"/login", nil, "198.51.100.1")) // sets the sign-in cookie
+	var codes []int
+	for i := range 4 {
+		resp := from(c, http.MethodGet, h.portalURL+"/callback?state=x", nil, fmt.Sprintf("198.51.100.%d", 10+i))
+		readBody(t, resp)
+		codes = append(codes, resp.StatusCode)
+	}
+	if codes[3] != http.StatusTooManyRequests {
+		t.Errorf("one browser's callbacks from 4 addresses: %v, want the 4th limited", codes)
+	}
+	// Another browser from yet another address is not limited by it.
+	other := h.browser()
+	if resp := from(other, http.MethodGet, h.portalURL+"/callback?state=x", nil, "198.51.100.99"); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("another browser: %d, want the ordinary 400", resp.StatusCode)
+	}
+
+	// Signed in: saves from four addresses.
+	u := h.browser()
+	h.login(u, demoEmail, demoPassword)
+	page := readBody(t, h.get(u, h.portalURL+"/"))
+	_, vals := formValues(page, `action="/profile"`)
+	codes = codes[:0]
+	var last string
+	for i := range 4 {
+		resp := from(u, http.MethodPost, h.portalURL+"/profile", vals, fmt.Sprintf("203.0.113.%d", 50+i))
+		last = readBody(t, resp)
+		codes = append(codes, resp.StatusCode)
+	}
+	if codes[3] != http.StatusTooManyRequests || !strings.Contains(last, "You saved many times") {
+		t.Errorf("one user's saves from 4 addresses: %v, want the 4th limited with the save message", codes)
+	}
+}

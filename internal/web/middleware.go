@@ -229,22 +229,46 @@ func validToken(got, want string) bool {
 	return want != "" && len(got) == len(want) && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }
 
-// limit wraps a handler with the per-client-IP rate limit of its bucket.
+// limit wraps a handler with two rate limits of its bucket: one per client
+// IP (an IPv6 client by its /64), and one per client whatever address it
+// comes from: the signed-in user, or before sign-in the browser's sign-in
+// binding cookie. The second stops one client that spreads its requests
+// over many addresses (or many clients behind one NAT from sharing its
+// limit with it).
 func (s *Server) limit(bucket string, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		key := bucket + "|" + rateKey(s.clientIP(r))
-		if ok, retry := s.limiter.allow(key); !ok {
-			w.Header().Set("Retry-After", strconv.Itoa(int(retry.Seconds())+1))
-			s.errorPage(w, r, http.StatusTooManyRequests, "error.ratelimit")
+		if ok, retry := s.limiter.allow(bucket + "|ip|" + rateKey(s.clientIP(r))); !ok {
+			s.tooMany(w, r, retry, "error.ratelimit")
 			return
 		}
-		if sess := currentSession(r); sess != nil && bucket == "save" {
-			if ok, retry := s.limiter.allow("session|" + sess.UserID); !ok {
-				w.Header().Set("Retry-After", strconv.Itoa(int(retry.Seconds())+1))
-				s.errorPage(w, r, http.StatusTooManyRequests, "error.ratelimit.save")
+		if id := s.rateClient(r); id != "" {
+			if ok, retry := s.limiter.allow(bucket + "|" + id); !ok {
+				msg := "error.ratelimit"
+				if bucket == "save" {
+					msg = "error.ratelimit.save"
+				}
+				s.tooMany(w, r, retry, msg)
 				return
 			}
 		}
 		h(w, r)
 	}
+}
+
+// rateClient names the client for the per-client limit: the signed-in
+// user, else the sign-in binding this browser holds, else "" (a first
+// visit is limited by IP alone).
+func (s *Server) rateClient(r *http.Request) string {
+	if sess := currentSession(r); sess != nil && sess.UserID != "" {
+		return "user|" + sess.UserID
+	}
+	if c, err := r.Cookie(s.signinCookieName()); err == nil && validBinding(c.Value) {
+		return "browser|" + hashBinding(c.Value)
+	}
+	return ""
+}
+
+func (s *Server) tooMany(w http.ResponseWriter, r *http.Request, retry time.Duration, msg string) {
+	w.Header().Set("Retry-After", strconv.Itoa(int(retry.Seconds())+1))
+	s.errorPage(w, r, http.StatusTooManyRequests, msg)
 }
