@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -62,5 +63,14 @@ func TestBadMessagesFileStopsStartUp(t *testing.T) {
 	_, err = app.New(t.Context(), cfg, nil, app.Options{})
 	if err == nil || !strings.Contains(err.Error(), "PORTAL_MESSAGES_FILE") || !strings.Contains(err.Error(), "line 2") {
 		t.Errorf("got %v", err)
+	}
+}
+
+// TestIDTokenAlgsReachAuth: the setting is what sign-in verifies with.
+func TestIDTokenAlgsReachAuth(t *testing.T) {
+	public, _ := url.Parse("http://localhost:8080")
+	cfg := &config.Config{PublicURL: public, IDTokenAlgs: []string{"HS256"}}
+	if got := app.AuthConfig(cfg, http.DefaultClient, nil).AllowedAlgs; len(got) != 1 || got[0] != "HS256" {
+		t.Errorf("AllowedAlgs = %v", got)
 	}
 }

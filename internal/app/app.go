@@ -188,6 +188,7 @@ func AuthConfig(cfg *config.Config, hc *http.Client, log *slog.Logger) auth.Conf
 		PostLogoutRedirectURL: cfg.PostLogoutURL(),
 		HTTPClient:            hc,
 		ClockSkew:             cfg.ClockSkew,
+		AllowedAlgs:           cfg.IDTokenAlgs,
 		Logger:                log,
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -43,6 +44,7 @@ type Config struct {
 	AbsoluteTimeout time.Duration
 	FormCacheTTL    time.Duration
 	ClockSkew       time.Duration
+	IDTokenAlgs     []string // accepted ID token signature algorithms; empty = asymmetric only (auth.DefaultAlgs)
 	TrustedProxies  []netip.Prefix
 	RateLimit       int // requests per minute per client IP on sign-in, callback and save; 0 disables
 
@@ -138,6 +140,7 @@ func Load(getenv func(string) string) (*Config, error) {
 	c.AbsoluteTimeout = p.duration("PORTAL_SESSION_ABSOLUTE_TIMEOUT", 24*time.Hour)
 	c.FormCacheTTL = p.duration("PORTAL_FORM_CACHE_TTL", time.Minute)
 	c.ClockSkew = p.duration("PORTAL_CLOCK_SKEW", 30*time.Second)
+	c.IDTokenAlgs = p.algs("PORTAL_ID_TOKEN_ALGS")
 	c.TrustedProxies = p.prefixes("PORTAL_TRUSTED_PROXIES")
 	c.RateLimit = p.int("PORTAL_RATE_LIMIT", 60)
 
@@ -297,6 +300,28 @@ func (p *parser) uuid(name string) string {
 		return ""
 	}
 	return v
+}
+
+// idTokenAlgs are the JWS algorithms PORTAL_ID_TOKEN_ALGS may name: "none"
+// never, and HS* (verified with the client secret) only when listed.
+var idTokenAlgs = []string{"RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "HS256", "HS384", "HS512"}
+
+// algs reads a comma-separated list of ID token algorithms.
+func (p *parser) algs(name string) []string {
+	v := p.str(name, "")
+	if v == "" {
+		return nil
+	}
+	var out []string
+	for _, a := range strings.Split(v, ",") {
+		a = strings.ToUpper(strings.TrimSpace(a))
+		if !slices.Contains(idTokenAlgs, a) {
+			p.fail(name, "lists %q; allowed: %s", a, strings.Join(idTokenAlgs, ", "))
+			return nil
+		}
+		out = append(out, a)
+	}
+	return out
 }
 
 func (p *parser) oneOf(name, def string, allowed ...string) string {

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -279,5 +280,25 @@ func TestPlainOIDCModeNeedsNoAPIURL(t *testing.T) {
 	}
 	if c.APIKey != "" || c.Issuer != "https://accounts.example.com" {
 		t.Errorf("%+v", c)
+	}
+}
+
+// TestIDTokenAlgs: PORTAL_ID_TOKEN_ALGS opts in to HS* (or narrows the
+// list); "none" and unknown names stop start-up naming the variable.
+func TestIDTokenAlgs(t *testing.T) {
+	m := valid()
+	c, err := Load(env(m))
+	if err != nil || c.IDTokenAlgs != nil {
+		t.Fatalf("default: %v %v", c.IDTokenAlgs, err)
+	}
+	m["PORTAL_ID_TOKEN_ALGS"] = "RS256, hs256"
+	if c, err := Load(env(m)); err != nil || !slices.Equal(c.IDTokenAlgs, []string{"RS256", "HS256"}) {
+		t.Errorf("RS256, hs256: %v %v", c, err)
+	}
+	for _, bad := range []string{"none", "RS256,none", "RS256,,ES256", "HS1"} {
+		m["PORTAL_ID_TOKEN_ALGS"] = bad
+		if _, err := Load(env(m)); err == nil || !strings.Contains(err.Error(), "PORTAL_ID_TOKEN_ALGS") {
+			t.Errorf("%q: %v", bad, err)
+		}
 	}
 }
