@@ -114,23 +114,52 @@ func total(m map[string]int) int {
 	return n
 }
 
-func TestSaveCostsAtMostTwoCalls(t *testing.T) {
-	h := newHarness(t, nil)
-	c := h.browser()
-	h.login(c, demoEmail, demoPassword)
-	page := readBody(t, h.get(c, h.portalURL+"/"))
-	_, vals := formValues(page, `action="/profile"`)
-	vals.Set("registration.data.geographicarea", "Boulder, CO")
-	h.idp.ResetCounts()
-	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	resp := h.post(c, h.portalURL+"/profile", vals)
-	readBody(t, resp)
-	if resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("save: %d", resp.StatusCode)
-	}
-	counts := h.idp.Counts()
-	if total(counts) != 2 || counts["PATCH /api/user/registration/{userId}/{applicationId}"] != 1 {
-		t.Errorf("save calls = %v", counts)
+// TestSaveCallBudget: a save is one read (the conflict check) and one PATCH
+// per resource it changes. FusionAuth has no documented single call that
+// updates both the user and a registration (the registration request's
+// "user" object is documented for creation only), so a save that changes
+// both kinds of field costs three calls; every other save costs two.
+func TestSaveCallBudget(t *testing.T) {
+	const (
+		patchUser = "PATCH /api/user/{id}"
+		patchReg  = "PATCH /api/user/registration/{userId}/{applicationId}"
+	)
+	for _, tc := range []struct {
+		name   string
+		change map[string]string
+		want   map[string]int
+	}{
+		{"registration data only", map[string]string{"registration.data.geographicarea": "Boulder, CO"}, map[string]int{patchReg: 1}},
+		{"user fields only", map[string]string{"user.email": "demo-moved@example.com"}, map[string]int{patchUser: 1}},
+		{"both", map[string]string{"user.email": "demo-moved@example.com", "registration.data.maxprice": "650000"}, map[string]int{patchUser: 1, patchReg: 1}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, nil)
+			c := h.browser()
+			h.login(c, demoEmail, demoPassword)
+			page := readBody(t, h.get(c, h.portalURL+"/"))
+			_, vals := formValues(page, `action="/profile"`)
+			for k, v := range tc.change {
+				vals.Set(k, v)
+			}
+			h.idp.ResetCounts()
+			c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+			resp := h.post(c, h.portalURL+"/profile", vals)
+			readBody(t, resp)
+			if resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("save: %d", resp.StatusCode)
+			}
+			counts := h.idp.Counts()
+			want := 1 + len(tc.want)
+			if total(counts) != want || counts["GET /api/user/{id}"] != 1 {
+				t.Errorf("save calls = %v, want %d: one read and %v", counts, want, tc.want)
+			}
+			for k, n := range tc.want {
+				if counts[k] != n {
+					t.Errorf("%s = %d, want %d (%v)", k, counts[k], n, counts)
+				}
+			}
+		})
 	}
 }
 
