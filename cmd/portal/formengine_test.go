@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -111,7 +110,7 @@ func TestEveryFieldRoundTrip(t *testing.T) {
 	}
 	h := newHarness(t, nil)
 	formID := h.everyFieldForm()
-	logs := &lockedBuffer{}
+	logs := &syncBuffer{}
 	portalLog := slog.New(slog.NewTextHandler(logs, nil))
 	portal, _ := h.startPortal(h.ctx, map[string]string{"FUSIONAUTH_FORM_ID": formID}, portalLog, h.logger)
 	h.portalURL = portal
@@ -238,22 +237,4 @@ func TestEveryFieldRoundTrip(t *testing.T) {
 	if after := h.userRecord(id); !reflect.DeepEqual(want, after) {
 		t.Fatalf("edit changed more or less than asked:\nwant %v\n got %v", want, after)
 	}
-}
-
-// lockedBuffer collects log output written from several goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

@@ -31,7 +31,7 @@ func TestBigNumberAndDuplicateEmailEndToEnd(t *testing.T) {
 		"name": "Numbers", "type": "selfServiceUser", "steps": []any{map[string]any{"fields": ids}},
 	}})
 	formID := out["form"].(map[string]any)["id"].(string)
-	logs := &lockedBuffer{}
+	logs := &syncBuffer{}
 	h.portalURL, _ = h.startPortal(h.ctx, map[string]string{"FUSIONAUTH_FORM_ID": formID}, slog.New(slog.NewTextHandler(logs, nil)), h.logger)
 
 	const email, password = "numbers@example.com", "numbers-pass-1"
