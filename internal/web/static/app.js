@@ -25,6 +25,15 @@ addEventListener("pageshow", function (e) {
   form.addEventListener("change", update);
 })();
 
+// After a save the server rejected, focus moves to the error summary (it has
+// tabindex="-1" for this), so keyboard and screen reader users start at the
+// list of problems, whose links take them to the fields. Without script,
+// role="alert" still announces it.
+(function () {
+  var summary = document.getElementById("error-summary");
+  if (summary) summary.focus();
+})();
+
 // After sign-out the portal hands the browser to the identity provider with
 // a form (so the ID token is never in a URL); without script the user
 // presses its button.
